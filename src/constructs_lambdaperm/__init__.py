@@ -1,0 +1,74 @@
+"""AWS CDK constructs that grant access to AWS Lambda functions, checked when the app synthesizes.
+
+Every grant becomes an ``AWS::Lambda::Permission``: one statement of the function's
+resource-based policy. These constructs check each one at ``cdk synth``: invalid values raise
+``PermissionValidationError`` at once, and unsafe grants (a public function, a service principal
+with no source...) are refused unless the rule is acknowledged in code with a reason::
+
+    Validations.of(scope).acknowledge(Acknowledgment(id="LambdaPerm::LP306", reason="..."))
+
+The model and the rules are pure Python: importing them, or the ``lambdaperm`` command, needs
+neither Node.js nor the CDK. The constructs load ``aws_cdk`` on first use.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ._errors import PermissionValidationError
+from ._findings import NAMESPACE, Finding, Rule, Severity
+from ._model import Permission, PrincipalKind
+from ._rules import RULES, check
+
+if TYPE_CHECKING:
+    from ._constructs import (
+        CrossAccountPermission,
+        FunctionUrlPermission,
+        OrgPermission,
+        S3InvokePermission,
+    )
+
+__all__ = [
+    "NAMESPACE",
+    "RULES",
+    "CrossAccountPermission",
+    "Finding",
+    "FunctionUrlPermission",
+    "OrgPermission",
+    "Permission",
+    "PermissionValidationError",
+    "PrincipalKind",
+    "Rule",
+    "S3InvokePermission",
+    "Severity",
+    "check",
+]
+
+_CDK_NAMES = {
+    "CrossAccountPermission",
+    "FunctionUrlPermission",
+    "OrgPermission",
+    "S3InvokePermission",
+}
+
+
+def _publish(value: Any) -> Any:
+    if isinstance(value, type):
+        # Reprs, tracebacks and docs show the public path, not the private module.
+        value.__module__ = __name__
+    return value
+
+
+def __getattr__(name: str) -> Any:
+    if name in _CDK_NAMES:
+        from . import _constructs
+
+        value = _publish(getattr(_constructs, name))
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+for _name in __all__:
+    if _name not in _CDK_NAMES:
+        _publish(globals()[_name])

@@ -1,0 +1,105 @@
+"""Acknowledgements: the CDK's ``Validations.of(scope).acknowledge(...)``, read at synth.
+
+A user may acknowledge a rule on the construct or on any scope above it (the stack, the app),
+before or after creating the construct, so unsafe findings are settled when the app is
+synthesized, in a validation the construct adds to its node.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import jsii
+from aws_cdk import Annotations, aws_lambda
+from constructs import Construct, IConstruct, IValidation
+
+from ._findings import MIN_REASON_LENGTH, NAMESPACE, Finding, Severity
+from ._rules import RULES
+
+ACKNOWLEDGED_RULES = "aws:cdk:acknowledged-rules"
+"""Metadata key the CDK stores acknowledgements under; also written on the template resource."""
+
+_ANNOTATION_PREFIX = "Annotation::"
+
+
+def acknowledgements(scope: IConstruct) -> dict[str, str]:
+    """Rule IDs acknowledged on ``scope`` or above it, with their reasons (closest scope wins)."""
+    found: dict[str, str] = {}
+    for ancestor in scope.node.scopes:
+        for entry in ancestor.node.metadata:
+            if entry.type == ACKNOWLEDGED_RULES and isinstance(entry.data, Mapping):
+                found.update({str(key): str(value) for key, value in entry.data.items()})
+    return found
+
+
+def _own_acknowledgement_errors(construct: Construct, acknowledged: Mapping[str, str]) -> list[str]:
+    """Acknowledgements of this library's rules that cannot be honoured, as error messages."""
+    errors: list[str] = []
+    own = {
+        key
+        for entry in construct.node.metadata
+        if entry.type == ACKNOWLEDGED_RULES and isinstance(entry.data, Mapping)
+        for key in entry.data
+    }
+    for rule_id in sorted(own):
+        namespace, _, short = str(rule_id).partition("::")
+        if namespace != NAMESPACE:
+            continue
+        rule = RULES.get(short)
+        if rule is None:
+            errors.append(f"{rule_id} is acknowledged but no such rule exists (see docs/rules.md)")
+        elif rule.severity is Severity.ERROR:
+            errors.append(f"{rule_id} is acknowledged but reports invalid values: fix the value")
+    return errors
+
+
+@jsii.implements(IValidation)
+class UnsafeGrantValidation:
+    """Refuses, at synth, each unsafe finding of a construct that nobody acknowledged."""
+
+    def __init__(
+        self,
+        construct: Construct,
+        findings: Sequence[tuple[aws_lambda.CfnPermission, Sequence[Finding]]],
+    ) -> None:
+        self._construct = construct
+        self._findings = findings
+        self._done = False
+
+    def validate(self) -> list[str]:
+        """Error messages for every unacknowledged unsafe finding; records the acknowledged."""
+        acknowledged = acknowledgements(self._construct)
+        errors = _own_acknowledgement_errors(self._construct, acknowledged)
+        for resource, findings in self._findings:
+            honoured: dict[str, str] = {}
+            for finding in findings:
+                if not finding.blocking or finding.severity is not Severity.UNSAFE:
+                    continue
+                reason = acknowledged.get(finding.rule_id)
+                if reason is None:
+                    errors.append(_refusal(finding, acknowledged))
+                elif len(reason.strip()) < MIN_REASON_LENGTH:
+                    errors.append(
+                        f"{finding.rule_id} is acknowledged with the reason {reason!r}: say why "
+                        f"in at least {MIN_REASON_LENGTH} characters"
+                    )
+                else:
+                    honoured[finding.rule_id] = reason
+            if honoured and not self._done:
+                # In the template, so reviewers see in a diff what was accepted and why.
+                resource.add_metadata(ACKNOWLEDGED_RULES, dict(sorted(honoured.items())))
+                for rule_id, reason in sorted(honoured.items()):
+                    Annotations.of(resource).add_info(f"{rule_id} acknowledged: {reason}")
+        self._done = True
+        return errors
+
+
+def _refusal(finding: Finding, acknowledged: Mapping[str, str]) -> str:
+    hint = ""
+    if _ANNOTATION_PREFIX + finding.rule.id in acknowledged:
+        hint = f" (an acknowledgement of '{finding.rule.id}' was found: write '{finding.rule_id}')"
+    return (
+        f"{finding.describe()} To accept this risk, acknowledge it in code: "
+        f"Validations.of(scope).acknowledge(Acknowledgment(id='{finding.rule_id}', "
+        f"reason='...')){hint}"
+    )

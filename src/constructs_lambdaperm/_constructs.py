@@ -1,0 +1,333 @@
+"""The constructs: props in, the model checked, ``AWS::Lambda::Permission`` resources out.
+
+No policy logic lives here: each construct turns its props into ``Permission`` objects, asks the
+rules what is wrong, raises on invalid values and leaves unsafe ones to be settled at synth,
+when every acknowledgement is known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from typing import ClassVar
+
+from aws_cdk import aws_lambda, aws_s3
+from constructs import Construct
+
+from . import _rules, _tokens
+from ._acknowledge import UnsafeGrantValidation
+from ._errors import PermissionValidationError
+from ._findings import Finding, Severity
+from ._function_input import FunctionInput, function_target
+from ._model import INVOKE, INVOKE_URL, Permission, PrincipalKind
+from ._rules import intent
+
+_COMMON_NAMES: Mapping[str, str] = {
+    "FunctionName": "function",
+    "Qualifier": "qualifier",
+    "Action": "action",
+    "Principal": "principal",
+}
+
+
+class _Grant(Construct):
+    """What every construct shares: emit checked permissions, keep the findings."""
+
+    _PARAMETER_NAMES: ClassVar[Mapping[str, str]] = _COMMON_NAMES
+
+    def __init__(self, scope: Construct, id: str) -> None:
+        super().__init__(scope, id)
+        self.permissions: list[aws_lambda.CfnPermission] = []
+        """The ``AWS::Lambda::Permission`` resources this construct made."""
+        self.findings: list[Finding] = []
+        """Every finding on this grant, including what could not be checked at synth."""
+
+    def _emit(
+        self,
+        permissions: Sequence[tuple[str, Permission]],
+        findings: Sequence[Finding | None] = (),
+    ) -> None:
+        """Check ``permissions`` (with the construct's own ``findings``), raise, or emit them."""
+        checked = [(child_id, p, _rules.check(p)) for child_id, p in permissions]
+        own = [f for f in findings if f is not None]
+        self.findings = own + [f for _, _, found in checked for f in found]
+        self._raise_if_invalid(self.findings)
+        unsafe: list[tuple[aws_lambda.CfnPermission, list[Finding]]] = []
+        for child_id, permission, found in checked:
+            resource = aws_lambda.CfnPermission(self, child_id, **_cfn_props(permission))
+            self.permissions.append(resource)
+            unsafe.append((resource, [f for f in found if f.severity is Severity.UNSAFE]))
+        self.node.add_validation(UnsafeGrantValidation(self, unsafe))
+
+    def _raise_if_invalid(self, findings: Sequence[Finding]) -> None:
+        errors = [f for f in findings if f.blocking and f.severity is Severity.ERROR]
+        if errors:
+            raise PermissionValidationError(self.node.path, errors, self._PARAMETER_NAMES)
+
+    def _refuse(self, finding: Finding | None) -> None:
+        """Raise now: for a finding that leaves nothing else to check."""
+        if finding is not None:
+            self._raise_if_invalid([finding])
+
+
+def _cfn_props(permission: Permission) -> dict[str, object]:
+    return {
+        "action": permission.action,
+        "function_name": permission.function_name,
+        "principal": permission.principal,
+        "event_source_token": permission.event_source_token,
+        "function_url_auth_type": permission.function_url_auth_type,
+        "invoked_via_function_url": permission.invoked_via_function_url,
+        "principal_org_id": permission.principal_org_id,
+        "source_account": permission.source_account,
+        "source_arn": permission.source_arn,
+    }
+
+
+class S3InvokePermission(_Grant):
+    """Lets an S3 bucket's event notifications invoke a function.
+
+    Grants ``lambda:InvokeFunction`` to ``s3.amazonaws.com``, limited to the bucket (SourceArn)
+    and to the account that owns it (SourceAccount): a bucket name is global, so without the
+    account another account could create a bucket of the same name and invoke the function.
+
+    Example::
+
+        S3InvokePermission(stack, "FromUploads", function=fn, bucket=uploads)
+    """
+
+    _PARAMETER_NAMES: ClassVar[Mapping[str, str]] = {
+        **_COMMON_NAMES,
+        "SourceArn": "bucket / bucket_arn",
+        "SourceAccount": "source_account",
+    }
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        function: FunctionInput,
+        bucket: aws_s3.IBucket | None = None,
+        bucket_arn: str | None = None,
+        source_account: str | None = None,
+        qualifier: str | None = None,
+    ) -> None:
+        """Grant the bucket's notifications the right to invoke ``function``.
+
+        :param scope: the parent construct.
+        :param id: the construct ID; changing it replaces the permission.
+        :param function: the function to invoke: an ``IFunction``, ``IVersion``, ``IAlias`` or
+            a FunctionName (name, partial ARN or ARN, with an optional ``:<qualifier>``).
+        :param bucket: the bucket that sends the notifications. Default: - ``bucket_arn`` is
+            used; give exactly one of ``bucket`` and ``bucket_arn``.
+        :param bucket_arn: the ARN of the bucket, ``arn:<partition>:s3:::<name>``.
+            Default: - the ARN of ``bucket``.
+        :param source_account: the 12-digit ID of the account that owns the bucket.
+            Default: - the bucket's account when it is known at synth (a bucket in a stack
+            with an explicit account); otherwise the grant is refused (rule LP303) until you
+            pass it.
+        :param qualifier: the version or alias to grant on. Default: - the version or alias
+            ``function`` names, else the unqualified function.
+        """
+        super().__init__(scope, id)
+        self._refuse(intent.exactly_one(bucket=bucket, bucket_arn=bucket_arn))
+        owner: str | None = None
+        if bucket is not None:
+            bucket_arn = bucket.bucket_arn
+            owner = bucket.env.account
+        assert bucket_arn is not None
+        mismatch = None
+        if source_account is None:
+            if owner is not None and not _tokens.is_unresolved(owner):
+                source_account = owner
+        else:
+            mismatch = intent.source_account_matches(source_account, owner, "the bucket")
+        function_name, qualifier, found = function_target(function, qualifier)
+        self._emit(
+            [
+                (
+                    "Resource",
+                    Permission(
+                        function_name=function_name,
+                        qualifier=qualifier,
+                        principal="s3.amazonaws.com",
+                        source_arn=bucket_arn,
+                        source_account=source_account,
+                    ),
+                )
+            ],
+            [intent.s3_bucket_arn(bucket_arn), mismatch, *found],
+        )
+
+
+class CrossAccountPermission(_Grant):
+    """Lets another AWS account, or one IAM role or user in it, use a function.
+
+    Example::
+
+        CrossAccountPermission(stack, "Partner", function=fn, principal="223456789012")
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        function: FunctionInput,
+        principal: str,
+        action: str = INVOKE,
+        qualifier: str | None = None,
+    ) -> None:
+        """Grant ``principal`` the ``action`` on ``function``.
+
+        :param scope: the parent construct.
+        :param id: the construct ID; changing it replaces the permission.
+        :param function: the function: an ``IFunction``, ``IVersion``, ``IAlias`` or a
+            FunctionName (name, partial ARN or ARN, with an optional ``:<qualifier>``).
+        :param principal: the 12-digit ID of the account, or the ARN of its root, of an IAM
+            role or of an IAM user in it. ``*`` and service principals are refused (LP204).
+        :param action: the action granted. Default: ``lambda:InvokeFunction``; ``lambda:*`` and
+            ``*`` are refused unless rule LP305 is acknowledged.
+        :param qualifier: the version or alias to grant on. Default: - the version or alias
+            ``function`` names, else the unqualified function.
+        """
+        super().__init__(scope, id)
+        wrong_kind = intent.principal_for_grant(
+            principal, {PrincipalKind.ACCOUNT, PrincipalKind.IAM}
+        )
+        function_name, qualifier, found = function_target(function, qualifier)
+        self._emit(
+            [
+                (
+                    "Resource",
+                    Permission(
+                        function_name=function_name,
+                        qualifier=qualifier,
+                        principal=principal,
+                        action=action,
+                    ),
+                )
+            ],
+            [wrong_kind, *found],
+        )
+
+
+class OrgPermission(_Grant):
+    """Lets every account of an AWS Organization use a function.
+
+    Grants to principal ``*`` with the condition ``aws:PrincipalOrgID``: only identities of
+    accounts in the organization match.
+
+    Example::
+
+        OrgPermission(stack, "WholeOrg", function=live_alias, org_id="o-a1b2c3d4e5")
+    """
+
+    _PARAMETER_NAMES: ClassVar[Mapping[str, str]] = {**_COMMON_NAMES, "PrincipalOrgID": "org_id"}
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        function: FunctionInput,
+        org_id: str,
+        action: str = INVOKE,
+        qualifier: str | None = None,
+    ) -> None:
+        """Grant the organization ``org_id`` the ``action`` on ``function``.
+
+        :param scope: the parent construct.
+        :param id: the construct ID; changing it replaces the permission.
+        :param function: the function: an ``IFunction``, ``IVersion``, ``IAlias`` or a
+            FunctionName (name, partial ARN or ARN, with an optional ``:<qualifier>``).
+        :param org_id: the organization ID: ``o-`` and 10 to 32 lower-case letters or digits.
+        :param action: the action granted. Default: ``lambda:InvokeFunction``; ``lambda:*`` and
+            ``*`` are refused unless rule LP305 is acknowledged.
+        :param qualifier: the version or alias to grant on. Default: - the version or alias
+            ``function`` names, else the unqualified function.
+        """
+        super().__init__(scope, id)
+        function_name, qualifier, found = function_target(function, qualifier)
+        self._emit(
+            [
+                (
+                    "Resource",
+                    Permission(
+                        function_name=function_name,
+                        qualifier=qualifier,
+                        principal="*",
+                        principal_org_id=org_id,
+                        action=action,
+                    ),
+                )
+            ],
+            found,
+        )
+
+
+class FunctionUrlPermission(_Grant):
+    """Lets callers invoke a function through its function URL.
+
+    Since October 2025 a function URL needs two permissions, and this construct makes both:
+    ``lambda:InvokeFunctionUrl`` with the URL's auth type (``InvokeFunctionUrl`` child), and
+    ``lambda:InvokeFunction`` limited to calls through a function URL (``InvokeFunction`` child).
+
+    Example::
+
+        FunctionUrlPermission(
+            stack, "Url", function=fn, auth_type="AWS_IAM",
+            principal="arn:aws:iam::223456789012:role/caller",
+        )
+    """
+
+    _PARAMETER_NAMES: ClassVar[Mapping[str, str]] = {
+        **_COMMON_NAMES,
+        "FunctionUrlAuthType": "auth_type",
+    }
+
+    def __init__(
+        self,
+        scope: Construct,
+        id: str,
+        *,
+        function: FunctionInput,
+        auth_type: aws_lambda.FunctionUrlAuthType | str,
+        principal: str,
+        qualifier: str | None = None,
+    ) -> None:
+        """Grant ``principal`` the right to invoke ``function`` through its function URL.
+
+        :param scope: the parent construct.
+        :param id: the construct ID; changing it replaces the permissions.
+        :param function: the function whose URL is called: an ``IFunction``, ``IVersion``,
+            ``IAlias`` or a FunctionName (with an optional ``:<qualifier>``).
+        :param auth_type: the URL's auth type, ``AWS_IAM`` (callers sign their requests) or
+            ``NONE`` (public: refused unless rule LP306 is acknowledged).
+        :param principal: who may call: for ``AWS_IAM`` an account ID or the ARN of an account
+            root, IAM role or user (``*`` is refused unless rule LP307 is acknowledged); for
+            ``NONE`` it must be ``*``.
+        :param qualifier: the alias the URL is on. Default: - the alias ``function`` names,
+            else the unqualified function.
+        """
+        super().__init__(scope, id)
+        auth = auth_type if isinstance(auth_type, str) else str(auth_type.value)
+        allowed = (
+            {PrincipalKind.ANYONE}
+            if auth == "NONE"
+            else {PrincipalKind.ACCOUNT, PrincipalKind.IAM, PrincipalKind.ANYONE}
+        )
+        wrong_kind = intent.principal_for_grant(principal, allowed)
+        function_name, qualifier, found = function_target(function, qualifier)
+        url = Permission(
+            function_name=function_name,
+            qualifier=qualifier,
+            principal=principal,
+            action=INVOKE_URL,
+            function_url_auth_type=auth,
+        )
+        invoke = replace(
+            url, action=INVOKE, function_url_auth_type=None, invoked_via_function_url=True
+        )
+        self._emit([("InvokeFunctionUrl", url), ("InvokeFunction", invoke)], [wrong_kind, *found])

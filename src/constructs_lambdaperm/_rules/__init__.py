@@ -1,0 +1,18 @@
+"""The rule catalogue, and the check that runs every rule that applies to any permission."""
+
+from __future__ import annotations
+
+from .._findings import Finding
+from .._model import Permission
+from . import documented, fields, intent, security
+from ._registry import CHECKS, RULES
+
+__all__ = ["RULES", "check", "documented", "fields", "intent", "security"]
+
+
+def check(permission: Permission) -> list[Finding]:
+    """Every finding of every general rule on ``permission``, in rule-ID order."""
+    findings: list[Finding] = []
+    for _rule, rule_check in CHECKS:
+        findings.extend(rule_check(permission))
+    return findings
