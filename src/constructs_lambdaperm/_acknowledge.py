@@ -13,6 +13,7 @@ import jsii
 from aws_cdk import Annotations, aws_lambda
 from constructs import Construct, IConstruct, IValidation
 
+from ._errors import parameter_label
 from ._findings import MIN_REASON_LENGTH, NAMESPACE, Finding, Severity
 from ._rules import RULES
 
@@ -61,9 +62,11 @@ class UnsafeGrantValidation:
         self,
         construct: Construct,
         findings: Sequence[tuple[aws_lambda.CfnPermission, Sequence[Finding]]],
+        parameter_names: Mapping[str, str],
     ) -> None:
         self._construct = construct
         self._findings = findings
+        self._names = parameter_names
         self._done = False
 
     def validate(self) -> list[str]:
@@ -77,7 +80,7 @@ class UnsafeGrantValidation:
                     continue
                 reason = acknowledged.get(finding.rule_id)
                 if reason is None:
-                    errors.append(_refusal(finding, acknowledged))
+                    errors.append(_refusal(finding, acknowledged, self._names))
                 elif len(reason.strip()) < MIN_REASON_LENGTH:
                     errors.append(
                         f"{finding.rule_id} is acknowledged with the reason {reason!r}: say why "
@@ -94,12 +97,13 @@ class UnsafeGrantValidation:
         return errors
 
 
-def _refusal(finding: Finding, acknowledged: Mapping[str, str]) -> str:
+def _refusal(finding: Finding, acknowledged: Mapping[str, str], names: Mapping[str, str]) -> str:
     hint = ""
     if _ANNOTATION_PREFIX + finding.rule.id in acknowledged:
         hint = f" (an acknowledgement of '{finding.rule.id}' was found: write '{finding.rule_id}')"
     return (
-        f"{finding.describe()} To accept this risk, acknowledge it in code: "
+        f"{finding.describe(parameter_label(finding, names))} "
+        "To accept this risk, acknowledge it in code: "
         f"Validations.of(scope).acknowledge(Acknowledgment(id='{finding.rule_id}', "
         f"reason='...')){hint}"
     )

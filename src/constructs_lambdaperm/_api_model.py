@@ -49,7 +49,6 @@ _CLOUDFORMATION: Mapping[str, Mapping[str, Any]] = {
     "Principal": {"minLength": 1, "maxLength": 256},
     "SourceArn": {"minLength": 12, "maxLength": 1024},
     "SourceAccount": {"minLength": 12, "maxLength": 12},
-    "PrincipalOrgID": {"minLength": 12, "maxLength": 34},
     "EventSourceToken": {"minLength": 1, "maxLength": 256},
 }
 """The CloudFormation constraints that tighten botocore's, by AddPermission parameter."""
@@ -128,16 +127,24 @@ def field_constraints() -> Mapping[str, FieldConstraint]:
         api = shapes[parameter]
         cfn = _CLOUDFORMATION.get(parameter, {})
         pattern = cfn.get("pattern", api.get("pattern"))
+        min_length = _stricter_min(api.get("min"), cfn.get("minLength"))
+        max_length = _stricter_max(api.get("max"), cfn.get("maxLength"))
+        tightened = [
+            name
+            for name, ours, theirs in (
+                ("pattern", pattern, api.get("pattern")),
+                ("minimum length", min_length, api.get("min")),
+                ("maximum length", max_length, api.get("max")),
+            )
+            if ours != theirs
+        ]
         constraints[parameter] = FieldConstraint(
             parameter=parameter,
-            min_length=_stricter_min(api.get("min"), cfn.get("minLength")),
-            max_length=_stricter_max(api.get("max"), cfn.get("maxLength")),
+            min_length=min_length,
+            max_length=max_length,
             pattern=Pattern(pattern) if pattern else None,
             enum=tuple(api["enum"]) if "enum" in api else None,
-            source=(
-                "botocore"
-                if not cfn
-                else "botocore, tightened by CloudFormation (" + ", ".join(sorted(cfn)) + ")"
-            ),
+            source="botocore"
+            + (f"; {', '.join(tightened)} from CloudFormation" if tightened else ""),
         )
     return constraints

@@ -89,6 +89,18 @@ def show(paths: Sequence[Path]) -> int:
     return 0
 
 
+def rules(documents: Sequence[Path]) -> int:
+    """Print the rules table, or rewrite the generated block of each of ``documents``."""
+    from . import _catalogue_doc
+
+    if not documents:
+        print(_catalogue_doc.generated_block())
+    for document in documents:
+        text = document.read_text(encoding="utf-8")
+        document.write_text(_catalogue_doc.replace_block(text), encoding="utf-8")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``lambdaperm`` command."""
     parser = argparse.ArgumentParser(
@@ -101,9 +113,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     show_command.add_argument(
         "paths", nargs="+", type=Path, help="template files, or a cloud assembly such as cdk.out"
     )
+    rules_command = commands.add_parser(
+        "rules", help="print the rules table, or bring the tables in documents up to date"
+    )
+    rules_command.add_argument(
+        "--write",
+        nargs="+",
+        type=Path,
+        metavar="DOCUMENT",
+        help="rewrite the generated block of each document (docs/rules.md, README.md)",
+    )
     arguments = parser.parse_args(argv)
     if arguments.command == "show":
         return show(arguments.paths)
+    if arguments.command == "rules":
+        return rules(arguments.write or [])
     return 2  # pragma: no cover - argparse has already refused unknown commands
 
 

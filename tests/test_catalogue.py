@@ -1,0 +1,68 @@
+"""The catalogue as a whole: stable, well-formed IDs, generated docs kept fresh, a documented API."""
+
+from __future__ import annotations
+
+import inspect
+import re
+
+import pytest
+
+import constructs_lambdaperm
+from constructs_lambdaperm import RULES, Severity
+from constructs_lambdaperm._catalogue_doc import BEGIN, END, generated_block
+from constructs_lambdaperm._rules._registry import CHECKS
+from conftest import ROOT
+
+
+def test_rule_ids_are_well_formed_and_keyed_by_their_id() -> None:
+    for rule_id, rule in RULES.items():
+        assert re.fullmatch(r"LP[1-9]\d\d", rule_id)
+        assert rule.id == rule_id
+        assert rule.qualified_id == f"LambdaPerm::{rule_id}"
+        assert rule.doc_url.startswith("https://docs.aws.amazon.com/")
+        assert rule.title and rule.explanation and rule.fix
+
+
+def test_each_rule_is_checked_at_most_once() -> None:
+    checked = [rule.id for rule, _ in CHECKS]
+    assert len(checked) == len(set(checked))
+
+
+def test_rule_families_by_severity() -> None:
+    for rule_id, rule in RULES.items():
+        expected = Severity.UNSAFE if rule_id.startswith("LP3") else Severity.ERROR
+        assert rule.severity is expected, rule_id
+
+
+@pytest.mark.parametrize("document", ["docs/rules.md", "README.md"])
+def test_generated_rules_tables_are_fresh(document: str) -> None:
+    text = (ROOT / document).read_text(encoding="utf-8")
+    start, end = text.index(BEGIN), text.index(END) + len(END)
+    assert text[start:end] == generated_block(), (
+        f"run `lambdaperm rules --write {document}` and commit the result"
+    )
+
+
+def test_every_public_name_and_member_has_a_docstring() -> None:
+    missing: list[str] = []
+    for name in constructs_lambdaperm.__all__:
+        value = getattr(constructs_lambdaperm, name)
+        if not (inspect.isclass(value) or inspect.isfunction(value)):
+            continue
+        if not inspect.getdoc(value):
+            missing.append(name)
+        if inspect.isclass(value):
+            for member, attribute in vars(value).items():
+                if member.startswith("_") and member != "__init__":
+                    continue
+                if callable(attribute) or isinstance(attribute, property):
+                    if not inspect.getdoc(attribute):
+                        missing.append(f"{name}.{member}")
+    assert missing == []
+
+
+def test_public_classes_show_the_public_module() -> None:
+    for name in constructs_lambdaperm.__all__:
+        value = getattr(constructs_lambdaperm, name)
+        if inspect.isclass(value):
+            assert value.__module__ == "constructs_lambdaperm", name

@@ -1,0 +1,68 @@
+"""The lambdaperm command and the template front end behind it."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from constructs_lambdaperm._cli import main
+from constructs_lambdaperm._template import permissions_in, value_text
+from constructs_lambdaperm._tokens import is_unresolved
+
+TEMPLATE: dict[str, Any] = {
+    "Resources": {
+        "FnPermission": {
+            "Type": "AWS::Lambda::Permission",
+            "Properties": {
+                "Action": "lambda:InvokeFunction",
+                "FunctionName": {"Fn::GetAtt": ["Fn", "Arn"]},
+                "Principal": "s3.amazonaws.com",
+                "SourceArn": {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::b"]]},
+            },
+        },
+        "Public": {
+            "Type": "AWS::Lambda::Permission",
+            "Metadata": {"aws:cdk:acknowledged-rules": {"LambdaPerm::LP301": "open by design"}},
+            "Properties": {
+                "Action": "lambda:InvokeFunction",
+                "FunctionName": "fn:live",
+                "Principal": "*",
+            },
+        },
+        "Bucket": {"Type": "AWS::S3::Bucket"},
+    }
+}
+
+
+def test_intrinsics_keep_their_literal_text() -> None:
+    joined = value_text({"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::b"]]})
+    assert joined is not None and joined.startswith("arn:") and joined.endswith(":s3:::b")
+    assert is_unresolved(joined)
+    subbed = value_text({"Fn::Sub": "arn:${AWS::Partition}:s3:::b"})
+    assert subbed is not None and is_unresolved(subbed) and subbed.endswith(":s3:::b")
+
+
+def test_template_permissions_are_read_into_the_model() -> None:
+    grants = {g.logical_id: g for g in permissions_in(TEMPLATE, "Stack")}
+    assert set(grants) == {"FnPermission", "Public"}
+    assert grants["Public"].permission.qualifier == "live"
+    assert grants["Public"].acknowledged == {"LambdaPerm::LP301": "open by design"}
+
+
+def test_show_prints_a_table_with_the_checks(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "Stack.template.json").write_text(json.dumps(TEMPLATE))
+    assert main(["show", str(tmp_path)]) == 0
+    out = capsys.readouterr().out
+    assert "FnPermission" in out and "LP303 unsafe" in out
+    assert "LP301 acknowledged" in out
+    assert "2 permission(s) on 2 function reference(s) in 1 template(s)." in out
+
+
+def test_rules_prints_the_catalogue(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["rules"]) == 0
+    assert "LambdaPerm::LP306" in capsys.readouterr().out

@@ -1,0 +1,94 @@
+"""Every example synthesizes with the real CDK CLI, the CDK's built-in CloudFormation validation
+on (its findings made errors), and passes cfn-lint with no finding on a Lambda permission.
+
+This is the one test that pays for the built-in validation (about 2.5 s) and for the CLI.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
+CDK = ROOT / "node_modules" / ".bin" / "cdk"
+
+
+@pytest.fixture(scope="module")
+def assemblies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    assert CDK.exists(), "the CDK CLI is missing: run `make test`, which installs it"
+    env = {k: v for k, v in os.environ.items() if k != "CDK_VALIDATION"}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    built: dict[str, Path] = {}
+    for example in EXAMPLES:
+        outdir = tmp_path_factory.mktemp(example.stem)
+        result = subprocess.run(
+            [
+                str(CDK),
+                "synth",
+                "--quiet",
+                "--app",
+                f"{sys.executable} {example}",
+                "--output",
+                str(outdir),
+                # Built-in validation findings become errors instead of warnings.
+                "--context",
+                "@aws-cdk/core:validateAgainstDefaultRules=true",
+            ],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
+        assert result.returncode == 0, result.stderr
+        assert "Node 20 is end-of-life" not in result.stderr
+        assert "Template validation found issues" not in result.stderr, result.stderr
+        built[example.stem] = outdir
+    return built
+
+
+def test_there_is_an_example() -> None:
+    assert [e.name for e in EXAMPLES] == ["app.py"]
+
+
+def test_builtin_validation_ran_and_found_nothing(assemblies: dict[str, Path]) -> None:
+    for outdir in assemblies.values():
+        report = outdir / "validation-report.json"
+        if report.exists():
+            data = json.loads(report.read_text())
+            violations = [
+                v for plugin in data.get("pluginReports", []) for v in plugin.get("violations", [])
+            ]
+            assert violations == []
+        assert list(outdir.glob("*.template.json"))
+
+
+def test_cfn_lint_finds_nothing_on_lambda_permissions(assemblies: dict[str, Path]) -> None:
+    from cfnlint.api import ManualArgs, lint_file
+
+    for outdir in assemblies.values():
+        for template_file in sorted(outdir.glob("*.template.json")):
+            template = json.loads(template_file.read_text())
+            permissions = {
+                logical_id
+                for logical_id, resource in template["Resources"].items()
+                if resource["Type"] == "AWS::Lambda::Permission"
+            }
+            assert permissions, template_file
+            matches = lint_file(
+                template_file,
+                config=ManualArgs(regions=["us-east-1"], include_checks=["I"]),
+            )
+            on_permissions = [
+                str(m)
+                for m in matches
+                if len(m.path) > 1 and m.path[0] == "Resources" and m.path[1] in permissions
+            ]
+            assert on_permissions == []
