@@ -169,6 +169,7 @@ def test_every_unsafe_rule_is_unsafe_not_error() -> None:
         "LP305",
         "LP306",
         "LP307",
+        "LP308",
     }
 
 

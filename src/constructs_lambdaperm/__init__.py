@@ -13,6 +13,7 @@ neither Node.js nor the CDK. The constructs load ``aws_cdk`` on first use.
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 from ._errors import PermissionValidationError
@@ -27,29 +28,50 @@ if TYPE_CHECKING:
         OrgPermission,
         S3InvokePermission,
     )
+    from ._service_constructs import (
+        AlexaSkillPermission,
+        ApiGatewayInvokePermission,
+        EventBridgeInvokePermission,
+        LogsSubscriptionPermission,
+        ServiceInvokePermission,
+        SnsInvokePermission,
+    )
 
 __all__ = [
     "NAMESPACE",
     "RULES",
+    "AlexaSkillPermission",
+    "ApiGatewayInvokePermission",
     "CrossAccountPermission",
+    "EventBridgeInvokePermission",
     "Finding",
     "FunctionUrlPermission",
+    "LogsSubscriptionPermission",
     "OrgPermission",
     "Permission",
     "PermissionValidationError",
     "PrincipalKind",
     "Rule",
     "S3InvokePermission",
+    "ServiceInvokePermission",
     "Severity",
+    "SnsInvokePermission",
     "check",
 ]
 
 _CDK_NAMES = {
-    "CrossAccountPermission",
-    "FunctionUrlPermission",
-    "OrgPermission",
-    "S3InvokePermission",
+    "CrossAccountPermission": "_constructs",
+    "FunctionUrlPermission": "_constructs",
+    "OrgPermission": "_constructs",
+    "S3InvokePermission": "_constructs",
+    "AlexaSkillPermission": "_service_constructs",
+    "ApiGatewayInvokePermission": "_service_constructs",
+    "EventBridgeInvokePermission": "_service_constructs",
+    "LogsSubscriptionPermission": "_service_constructs",
+    "ServiceInvokePermission": "_service_constructs",
+    "SnsInvokePermission": "_service_constructs",
 }
+"""The constructs, loaded with aws_cdk on first use, by the private module that holds each."""
 
 
 def _publish(value: Any) -> Any:
@@ -61,9 +83,8 @@ def _publish(value: Any) -> Any:
 
 def __getattr__(name: str) -> Any:
     if name in _CDK_NAMES:
-        from . import _constructs
-
-        value = _publish(getattr(_constructs, name))
+        module = importlib.import_module(f".{_CDK_NAMES[name]}", __name__)
+        value = _publish(getattr(module, name))
         globals()[name] = value
         return value
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

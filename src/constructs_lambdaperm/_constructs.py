@@ -1,92 +1,22 @@
-"""The constructs: props in, the model checked, ``AWS::Lambda::Permission`` resources out.
-
-No policy logic lives here: each construct turns its props into ``Permission`` objects, asks the
-rules what is wrong, raises on invalid values and leaves unsafe ones to be settled at synth,
-when every acknowledgement is known.
-"""
+"""The core grants: an S3 bucket, another account, an organization, a function URL."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import ClassVar
 
 from aws_cdk import aws_lambda, aws_s3
 from constructs import Construct
 
-from . import _rules, _tokens
-from ._acknowledge import UnsafeGrantValidation
-from ._errors import PermissionValidationError
-from ._findings import Finding, Severity
+from . import _tokens
 from ._function_input import FunctionInput, function_target
+from ._grant import COMMON_NAMES, Grant
 from ._model import INVOKE, INVOKE_URL, Permission, PrincipalKind
 from ._rules import intent
 
-_COMMON_NAMES: Mapping[str, str] = {
-    "FunctionName": "function",
-    "Qualifier": "qualifier",
-    "Action": "action",
-    "Principal": "principal",
-}
 
-
-class _Grant(Construct):
-    """What every construct shares: emit checked permissions, keep the findings."""
-
-    _PARAMETER_NAMES: ClassVar[Mapping[str, str]] = _COMMON_NAMES
-
-    def __init__(self, scope: Construct, id: str) -> None:
-        super().__init__(scope, id)
-        self.permissions: list[aws_lambda.CfnPermission] = []
-        """The ``AWS::Lambda::Permission`` resources this construct made."""
-        self.findings: list[Finding] = []
-        """Every finding on this grant, including what could not be checked at synth."""
-
-    def _emit(
-        self,
-        permissions: Sequence[tuple[str, Permission]],
-        findings: Sequence[Finding | None] = (),
-    ) -> None:
-        """Check ``permissions`` (with the construct's own ``findings``), raise, or emit them."""
-        checked = [(child_id, p, _rules.check(p)) for child_id, p in permissions]
-        own = [f for f in findings if f is not None]
-        self.findings = own + [f for _, _, found in checked for f in found]
-        self._raise_if_invalid(self.findings)
-        unsafe: list[tuple[aws_lambda.CfnPermission, list[Finding]]] = []
-        for child_id, permission, found in checked:
-            resource = _cfn_permission(self, child_id, permission)
-            self.permissions.append(resource)
-            unsafe.append((resource, [f for f in found if f.severity is Severity.UNSAFE]))
-        self.node.add_validation(UnsafeGrantValidation(self, unsafe, self._PARAMETER_NAMES))
-
-    def _raise_if_invalid(self, findings: Sequence[Finding]) -> None:
-        errors = [f for f in findings if f.blocking and f.severity is Severity.ERROR]
-        if errors:
-            raise PermissionValidationError(self.node.path, errors, self._PARAMETER_NAMES)
-
-    def _refuse(self, finding: Finding | None) -> None:
-        """Raise now: for a finding that leaves nothing else to check."""
-        if finding is not None:
-            self._raise_if_invalid([finding])
-
-
-def _cfn_permission(scope: Construct, id: str, permission: Permission) -> aws_lambda.CfnPermission:
-    return aws_lambda.CfnPermission(
-        scope,
-        id,
-        action=permission.action,
-        function_name=permission.function_name,
-        principal=permission.principal,
-        event_source_token=permission.event_source_token,
-        function_url_auth_type=permission.function_url_auth_type,
-        invoked_via_function_url=permission.invoked_via_function_url,
-        principal_org_id=permission.principal_org_id,
-        source_account=permission.source_account,
-        source_arn=permission.source_arn,
-    )
-
-
-class S3InvokePermission(_Grant):
+class S3InvokePermission(Grant):
     """Lets an S3 bucket's event notifications invoke a function.
 
     Grants ``lambda:InvokeFunction`` to ``s3.amazonaws.com``, limited to the bucket (SourceArn)
@@ -99,7 +29,7 @@ class S3InvokePermission(_Grant):
     """
 
     _PARAMETER_NAMES: ClassVar[Mapping[str, str]] = {
-        **_COMMON_NAMES,
+        **COMMON_NAMES,
         "SourceArn": "bucket / bucket_arn",
         "SourceAccount": "source_account",
     }
@@ -159,11 +89,11 @@ class S3InvokePermission(_Grant):
                     ),
                 )
             ],
-            [intent.s3_bucket_arn(bucket_arn), mismatch, *found],
+            [intent.S3_BUCKET.check(bucket_arn), mismatch, *found],
         )
 
 
-class CrossAccountPermission(_Grant):
+class CrossAccountPermission(Grant):
     """Lets another AWS account, or one IAM role or user in it, use a function.
 
     Example::
@@ -215,7 +145,7 @@ class CrossAccountPermission(_Grant):
         )
 
 
-class OrgPermission(_Grant):
+class OrgPermission(Grant):
     """Lets every account of an AWS Organization use a function.
 
     Grants to principal ``*`` with the condition ``aws:PrincipalOrgID``: only identities of
@@ -226,7 +156,7 @@ class OrgPermission(_Grant):
         OrgPermission(stack, "WholeOrg", function=live_alias, org_id="o-a1b2c3d4e5")
     """
 
-    _PARAMETER_NAMES: ClassVar[Mapping[str, str]] = {**_COMMON_NAMES, "PrincipalOrgID": "org_id"}
+    _PARAMETER_NAMES: ClassVar[Mapping[str, str]] = {**COMMON_NAMES, "PrincipalOrgID": "org_id"}
 
     def __init__(
         self,
@@ -269,7 +199,7 @@ class OrgPermission(_Grant):
         )
 
 
-class FunctionUrlPermission(_Grant):
+class FunctionUrlPermission(Grant):
     """Lets callers invoke a function through its function URL.
 
     Since October 2025 a function URL needs two permissions, and this construct makes both:
@@ -285,7 +215,7 @@ class FunctionUrlPermission(_Grant):
     """
 
     _PARAMETER_NAMES: ClassVar[Mapping[str, str]] = {
-        **_COMMON_NAMES,
+        **COMMON_NAMES,
         "FunctionUrlAuthType": "auth_type",
     }
 

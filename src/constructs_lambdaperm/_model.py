@@ -52,6 +52,12 @@ def principal_kind(principal: str) -> PrincipalKind:
     return PrincipalKind.INVALID
 
 
+def arn_field(arn: str, index: int) -> str | None:
+    """Field ``index`` of an ARN (2: service, 3: region, 4: account), when known at synth."""
+    known = _tokens.fields(arn)
+    return known[index] if index < len(known) else None
+
+
 @dataclass(frozen=True, slots=True)
 class FunctionName:
     """A FunctionName split into the function and its qualifier.

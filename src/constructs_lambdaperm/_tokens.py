@@ -61,3 +61,29 @@ def describe(value: str) -> str:
 def show(value: str) -> str:
     """``value`` for a table: each token as ``{label}``, the label the front end gave it."""
     return _TOKEN_MARKER.sub(lambda match: "{" + match.group(0)[8:-2] + "}", value)
+
+
+# Pseudo parameters hold a single ARN field (no colon): the CDK's own markers for them
+# (``${Token[AWS.Region.9]}``) and the template front end's (``${Token[Ref:AWS::Region]}``).
+_PSEUDO_MARKER = re.compile(
+    r"\$\{Token\[(AWS\.(Partition|Region|AccountId|URLSuffix)\.\d+"
+    r"|(Ref|Sub):AWS::(Partition|Region|AccountId|URLSuffix))\]\}"
+)
+_UNKNOWN_FIELD = "\x00"
+
+
+def fields(value: str, separator: str = ":") -> list[str | None]:
+    """The ``separator``-separated fields of ``value``, as far as they are known.
+
+    A field holding a pseudo parameter (partition, region, account) is ``None``. Any other
+    deploy-time value may hold separators itself, so the list stops before the field it starts.
+    """
+    text = _PSEUDO_MARKER.sub(_UNKNOWN_FIELD, value)
+    opaque = _TOKEN_MARKER.search(text)
+    cut = opaque is not None
+    if opaque is not None:
+        text = text[: opaque.start()]
+    pieces = text.split(separator)
+    if cut:
+        pieces = pieces[:-1]  # the field the opaque value starts is incomplete
+    return [None if _UNKNOWN_FIELD in piece else piece for piece in pieces]

@@ -27,16 +27,17 @@ PROPS = define(
     doc_url=ADDPERMISSION_URL,
 )
 
-S3_BUCKET_ARN = define(
+SOURCE_KIND = define(
     "LP202",
     Severity.ERROR,
-    title="An S3 grant's source is an S3 bucket ARN",
+    title="The source is the kind of resource the grant names",
     explanation=(
-        "S3 sends event notifications with the bucket's ARN as the source: "
-        "'arn:<partition>:s3:::<bucket>'. Any other ARN (an object ARN, another service) never "
-        "matches, so the grant would never let the bucket invoke the function."
+        "A typed grant names its source: S3 invokes with the bucket's ARN "
+        "('arn:<partition>:s3:::<bucket>'), SNS with a topic ARN, EventBridge with a rule ARN, "
+        "CloudWatch Logs with a log group ARN, Alexa with a skill ID. Any other value never "
+        "matches, so the grant would never let the source invoke the function."
     ),
-    fix="pass the bucket, or its ARN such as 'arn:aws:s3:::my-bucket'",
+    fix="pass the resource itself, or its ARN (or ID) in the documented form",
     doc_url=RESOURCE_POLICY_URL,
 )
 
@@ -65,7 +66,64 @@ PRINCIPAL_FOR_GRANT = define(
     doc_url=RESOURCE_POLICY_URL,
 )
 
-_S3_BUCKET_ARN = Pattern(r"arn:aws[a-zA-Z-]*:s3:::[^/:\s]+")
+_PARTITION = r"arn:aws[a-zA-Z-]*"
+_REGION_ACCOUNT = r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d:\d{12}"
+
+
+class SourceKind:
+    """The form a typed grant's source must have, for LP202."""
+
+    def __init__(self, parameter: str, what: str, pattern: str, example: str) -> None:
+        self.parameter = parameter
+        self.what = what
+        self.pattern = Pattern(pattern)
+        self.example = example
+
+    def check(self, value: str) -> Finding | None:
+        """LP202: ``value`` can be a source of this kind (deploy-time parts pass)."""
+        if self.pattern.could_match(_tokens.split(value)):
+            return None
+        return SOURCE_KIND.finding(
+            f"{self.parameter} {_tokens.describe(value)!r} is not {self.what}",
+            parameter=self.parameter,
+            value=value,
+            fix=f"pass {self.what}, such as {self.example!r}",
+        )
+
+
+S3_BUCKET = SourceKind(
+    "SourceArn", "an S3 bucket ARN", _PARTITION + r":s3:::[^/:\s]+", "arn:aws:s3:::my-bucket"
+)
+SNS_TOPIC = SourceKind(
+    "SourceArn",
+    "an SNS topic ARN",
+    _PARTITION + r":sns:" + _REGION_ACCOUNT + r":[A-Za-z0-9_.-]+",
+    "arn:aws:sns:us-east-1:123456789012:my-topic",
+)
+EVENTS_RULE = SourceKind(
+    "SourceArn",
+    "an EventBridge rule ARN (rule/NAME, or rule/BUS/NAME on a custom bus)",
+    _PARTITION + r":events:" + _REGION_ACCOUNT + r":rule/[A-Za-z0-9._/-]+",
+    "arn:aws:events:us-east-1:123456789012:rule/my-rule",
+)
+LOG_GROUP = SourceKind(
+    "SourceArn",
+    "a CloudWatch Logs log group ARN",
+    _PARTITION + r":logs:" + _REGION_ACCOUNT + r":log-group:[^:\s]+(:\*)?",
+    "arn:aws:logs:us-east-1:123456789012:log-group:my-group:*",
+)
+EXECUTE_API = SourceKind(
+    "SourceArn",
+    "an API Gateway execute-api ARN (API_ID/STAGE/METHOD/PATH)",
+    _PARTITION + r":execute-api:[a-z0-9-]+:(\d{12}|\*):[A-Za-z0-9*?]+/[^/\s]+/[^/\s]*(/\S*)?",
+    "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/*/*/*",
+)
+ALEXA_SKILL = SourceKind(
+    "EventSourceToken",
+    "an Alexa skill ID",
+    r"amzn1\.ask\.skill\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+    "amzn1.ask.skill.12345678-1234-1234-1234-123456789012",
+)
 
 _KIND_NAMES = {
     PrincipalKind.ANYONE: "everyone ('*')",
@@ -86,18 +144,6 @@ def exactly_one(**props: object) -> Finding | None:
         f"give {names}: {problem}",
         parameter=" / ".join(props),
         fix=f"give exactly one of {names}",
-    )
-
-
-def s3_bucket_arn(arn: str) -> Finding | None:
-    """LP202: ``arn`` can be an S3 bucket ARN."""
-    if _S3_BUCKET_ARN.could_match(_tokens.split(arn)):
-        return None
-    return S3_BUCKET_ARN.finding(
-        f"SourceArn {_tokens.describe(arn)!r} is not an S3 bucket ARN "
-        "('arn:<partition>:s3:::<bucket>')",
-        parameter="SourceArn",
-        value=arn,
     )
 
 

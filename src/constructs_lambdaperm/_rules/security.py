@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from .. import _tokens
 from .._findings import Finding, Severity
-from .._model import WILDCARD_ACTIONS, Permission, PrincipalKind
+from .._model import WILDCARD_ACTIONS, Permission, PrincipalKind, arn_field
 from .._pattern import Pattern
 from ._registry import (
     ADDPERMISSION_URL,
@@ -115,7 +115,6 @@ URL_ANY_IDENTITY = define(
 
 _ACCOUNT_FIELD_EMPTY = Pattern(r"arn:[^:]*:[^:]*:[^:]*::.*")
 _ACCOUNT_FIELD_SET = Pattern(r"arn:[^:]*:[^:]*:[^:]*:[^:]+:.*")
-_S3_ARN_PREFIX = Pattern(r"arn:[^:]*:s3:::.*")
 
 
 def _has_source_condition(permission: Permission) -> bool:
@@ -194,10 +193,9 @@ def wildcard_bucket(permission: Permission) -> Iterator[Finding]:
     arn = permission.source_arn
     if arn is None:
         return
-    parts = _tokens.split(arn)
-    first = parts[0]
-    if first is None or not _S3_ARN_PREFIX.could_match([first, None]):
+    if arn_field(arn, 2) != "s3":
         return
+    parts = _tokens.split(arn)
     bucket = "".join(part for part in parts if part is not None).split(":::", 1)[-1]
     bucket = bucket.split("/", 1)[0]
     if "*" in bucket or "?" in bucket:
