@@ -1,4 +1,4 @@
-"""The catalogue as a whole: stable, well-formed IDs, generated docs kept fresh, a documented API."""
+"""The catalogue as a whole: stable IDs, generated docs kept fresh, a documented public API."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import re
 import pytest
 
 import constructs_lambdaperm
+from conftest import ROOT
 from constructs_lambdaperm import RULES, Severity
 from constructs_lambdaperm._catalogue_doc import BEGIN, END, generated_block
 from constructs_lambdaperm._rules._registry import CHECKS
-from conftest import ROOT
 
 
 def test_rule_ids_are_well_formed_and_keyed_by_their_id() -> None:
@@ -20,7 +20,9 @@ def test_rule_ids_are_well_formed_and_keyed_by_their_id() -> None:
         assert rule.id == rule_id
         assert rule.qualified_id == f"LambdaPerm::{rule_id}"
         assert rule.doc_url.startswith("https://docs.aws.amazon.com/")
-        assert rule.title and rule.explanation and rule.fix
+        assert rule.title
+        assert rule.explanation
+        assert rule.fix
 
 
 def test_each_rule_is_checked_at_most_once() -> None:
@@ -55,9 +57,9 @@ def test_every_public_name_and_member_has_a_docstring() -> None:
             for member, attribute in vars(value).items():
                 if member.startswith("_") and member != "__init__":
                     continue
-                if callable(attribute) or isinstance(attribute, property):
-                    if not inspect.getdoc(attribute):
-                        missing.append(f"{name}.{member}")
+                documentable = callable(attribute) or isinstance(attribute, property)
+                if documentable and not inspect.getdoc(attribute):
+                    missing.append(f"{name}.{member}")
     assert missing == []
 
 

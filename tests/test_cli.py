@@ -39,10 +39,14 @@ TEMPLATE: dict[str, Any] = {
 
 def test_intrinsics_keep_their_literal_text() -> None:
     joined = value_text({"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":s3:::b"]]})
-    assert joined is not None and joined.startswith("arn:") and joined.endswith(":s3:::b")
+    assert joined is not None
+    assert joined.startswith("arn:")
+    assert joined.endswith(":s3:::b")
     assert is_unresolved(joined)
     subbed = value_text({"Fn::Sub": "arn:${AWS::Partition}:s3:::b"})
-    assert subbed is not None and is_unresolved(subbed) and subbed.endswith(":s3:::b")
+    assert subbed is not None
+    assert is_unresolved(subbed)
+    assert subbed.endswith(":s3:::b")
 
 
 def test_template_permissions_are_read_into_the_model() -> None:
@@ -58,9 +62,11 @@ def test_show_prints_a_table_with_the_checks(
     (tmp_path / "Stack.template.json").write_text(json.dumps(TEMPLATE))
     assert main(["show", str(tmp_path)]) == 0
     out = capsys.readouterr().out
-    assert "FnPermission" in out and "LP303 unsafe" in out
+    assert "FnPermission" in out
+    assert "LP303 unsafe" in out
     assert "LP301 acknowledged" in out
-    assert "2 permission(s) on 2 function reference(s) in 1 template(s)." in out
+    assert "2 permission(s) on 2 function(s), versions or aliases in 1 template(s)." in out
+    assert "{Fn.Arn}" in out
 
 
 def test_rules_prints_the_catalogue(capsys: pytest.CaptureFixture[str]) -> None:

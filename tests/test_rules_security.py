@@ -203,3 +203,55 @@ def test_wildcard_in_the_literal_part_of_a_joined_bucket_arn_is_found() -> None:
         source_account="123456789012",
     )
     assert unsafe_ids(permission) == {"LP304"}
+
+
+PARTITION = marker("AWS.Partition.8")
+
+
+@pytest.mark.parametrize(
+    ("source_arn", "expected"),
+    [
+        ("arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/*/*/*", set()),
+        ("arn:aws:execute-api:us-east-1:123456789012:*/*/*/*", {"LP308"}),
+        ("arn:aws:execute-api:us-east-1:*:a1b2c3d4e5/*/*/*", {"LP308"}),
+        ("arn:" + PARTITION + ":execute-api:us-east-1:123456789012:*/prod/GET/", {"LP308"}),
+        (
+            "arn:"
+            + PARTITION
+            + ":execute-api:us-east-1:123456789012:"
+            + marker("Ref:Api")
+            + "/*/*/*",
+            set(),
+        ),
+    ],
+)
+def test_open_api_gateway_sources(source_arn: str, expected: set[str]) -> None:
+    permission = Permission(
+        function_name=FN, principal="apigateway.amazonaws.com", source_arn=source_arn
+    )
+    assert unsafe_ids(permission) == expected
+
+
+@pytest.mark.parametrize(
+    ("principal", "source_arn", "mismatch"),
+    [
+        ("sns.amazonaws.com", TOPIC, False),
+        ("sns.amazonaws.com", BUCKET, True),
+        (
+            "logs.eu-west-1.amazonaws.com",
+            "arn:aws:logs:eu-west-1:123456789012:log-group:g:*",
+            False,
+        ),
+        ("events.amazonaws.com", "arn:" + PARTITION + ":sns:us-east-1:123456789012:t", True),
+        ("events.amazonaws.com", marker("GetAtt:Rule.Arn"), False),
+        ("unknown-service.amazonaws.com", TOPIC, False),
+        ("alexa-appkit.amazon.com", TOPIC, True),
+    ],
+)
+def test_source_arn_of_another_service_is_an_error(
+    principal: str, source_arn: str, mismatch: bool
+) -> None:
+    permission = Permission(
+        function_name=FN, principal=principal, source_arn=source_arn, source_account="123456789012"
+    )
+    assert ("LP114" in {f.rule.id for f in check(permission) if f.blocking}) is mismatch

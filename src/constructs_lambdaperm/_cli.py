@@ -6,20 +6,42 @@ Pure Python: it reads template files and never starts Node.js or the CDK.
 from __future__ import annotations
 
 import argparse
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from . import _tokens
 from ._findings import Severity
+from ._model import Permission
 from ._rules import check
-from ._template import TemplatePermission, load, permissions_in, template_files
+from ._template import TemplatePermission, load, permissions_in, resource_names, template_files
 
-_COLUMNS = ("Stack", "Resource", "Function", "Action", "Principal", "Conditions", "Checks")
+_COLUMNS = ("Function", "Grant", "Action", "Principal", "Conditions", "Checks")
+_LABEL = re.compile(r"^(Ref|GetAtt):([A-Za-z0-9]+)(\.[A-Za-z0-9.]+)?$")
 
 
-def _conditions(grant: TemplatePermission) -> str:
-    permission = grant.permission
+class _Namer:
+    """Shows deploy-time values by the construct they reference: ``{Uploads.Arn}``."""
+
+    def __init__(self, names: Mapping[str, str]) -> None:
+        self._names = names
+
+    def show(self, value: str) -> str:
+        def label(text: str) -> str:
+            match = _LABEL.match(text)
+            if match is None:
+                return text.removeprefix("Ref:")
+            logical_id = match.group(2)
+            return self._names.get(logical_id, logical_id) + (match.group(3) or "")
+
+        return "".join(
+            "{" + label(piece) + "}" if kind == "token" else piece
+            for kind, piece in _tokens.labelled_parts(value)
+        )
+
+
+def _conditions(permission: Permission, namer: _Namer) -> str:
     pairs = [
         ("SourceArn", permission.source_arn),
         ("SourceAccount", permission.source_account),
@@ -31,7 +53,7 @@ def _conditions(grant: TemplatePermission) -> str:
             None if permission.invoked_via_function_url is None else "true",
         ),
     ]
-    shown = [f"{key}={_tokens.show(value)}" for key, value in pairs if value is not None]
+    shown = [f"{key}={namer.show(value)}" for key, value in pairs if value is not None]
     return ", ".join(shown) or "-"
 
 
@@ -47,44 +69,55 @@ def _checks(grant: TemplatePermission) -> str:
     return ", ".join(verdicts) or "ok"
 
 
-def _row(grant: TemplatePermission) -> tuple[str, ...]:
-    permission = grant.permission
-    return (
-        grant.template,
-        grant.logical_id,
-        _tokens.show(permission.function_name),
-        permission.action,
-        _tokens.show(permission.principal),
-        _conditions(grant),
-        _checks(grant),
-    )
-
-
-def _table(rows: Sequence[tuple[str, ...]]) -> str:
+def _table(rows: Sequence[tuple[str, ...]], indent: str = "  ") -> str:
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     lines = [
-        "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
+        indent + "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True))
         for row in rows
     ]
-    lines.insert(1, "  ".join("-" * width for width in widths))
+    lines.insert(1, indent + "  ".join("-" * width for width in widths))
     return "\n".join(line.rstrip() for line in lines)
 
 
 def show(paths: Sequence[Path]) -> int:
-    """Print a table of the permissions in the templates at ``paths``."""
-    grants: list[TemplatePermission] = []
+    """Print, for each template, a table of its permissions grouped by function."""
     files = [file for path in paths for file in template_files(path)]
+    total = 0
+    functions: set[tuple[str, str]] = set()
     for file in files:
         name = file.name.removesuffix(".template.json").removesuffix(".json")
-        grants.extend(permissions_in(load(file), name))
-    if not grants:
+        template = load(file)
+        names = resource_names(template)
+        namer = _Namer(names)
+        grants = sorted(
+            permissions_in(template, name),
+            key=lambda g: (namer.show(g.permission.function_name), names[g.logical_id]),
+        )
+        if not grants:
+            continue
+        rows = [
+            (
+                namer.show(g.permission.function_name),
+                names[g.logical_id],
+                g.permission.action,
+                namer.show(g.permission.principal),
+                _conditions(g.permission, namer),
+                _checks(g),
+            )
+            for g in grants
+        ]
+        print(f"{name}: {len(grants)} permission(s)")
+        print(_table([_COLUMNS, *rows]))
+        print()
+        total += len(grants)
+        functions.update((name, g.permission.function_name) for g in grants)
+    if total == 0:
         print(f"No AWS::Lambda::Permission in {len(files)} template(s).")
         return 0
-    print(_table([_COLUMNS, *(_row(grant) for grant in grants)]))
-    functions = {(g.template, g.permission.function_name) for g in grants}
     print(
-        f"\n{len(grants)} permission(s) on {len(functions)} function reference(s) "
-        f"in {len(files)} template(s)."
+        f"{total} permission(s) on {len(functions)} function(s), versions or aliases "
+        f"in {len(files)} template(s). Checks: 'ok', or the rules each one breaks "
+        "(see `lambdaperm rules`)."
     )
     return 0
 

@@ -114,6 +114,26 @@ def permissions_in(
         )
 
 
+def resource_names(template: Mapping[str, Any]) -> dict[str, str]:
+    """A short readable name for each resource, by logical ID.
+
+    The construct path within the stack when the template carries ``aws:cdk:path`` metadata
+    (the CDK CLI writes it), else the logical ID.
+    """
+    names: dict[str, str] = {}
+    resources: Mapping[str, Any] = template.get("Resources") or {}
+    for logical_id, resource in resources.items():
+        path = ((resource or {}).get("Metadata") or {}).get("aws:cdk:path")
+        if not isinstance(path, str) or "/" not in path:
+            names[logical_id] = logical_id
+            continue
+        parts = path.split("/")[1:]  # drop the stack
+        if len(parts) > 1 and parts[-1] in ("Resource", "Default"):
+            parts = parts[:-1]
+        names[logical_id] = "/".join(parts)
+    return names
+
+
 def template_files(path: Path) -> list[Path]:
     """The templates at ``path``: a file, or each ``*.template.json`` of a cloud assembly."""
     if path.is_dir():

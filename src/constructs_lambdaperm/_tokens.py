@@ -58,9 +58,18 @@ def describe(value: str) -> str:
     return "".join("<deploy-time value>" if part is None else part for part in split(value))
 
 
-def show(value: str) -> str:
-    """``value`` for a table: each token as ``{label}``, the label the front end gave it."""
-    return _TOKEN_MARKER.sub(lambda match: "{" + match.group(0)[8:-2] + "}", value)
+def labelled_parts(value: str) -> list[tuple[str, str]]:
+    """``value`` as ``("text", literal)`` and ``("token", label)`` pieces, in order."""
+    pieces: list[tuple[str, str]] = []
+    position = 0
+    for match in _TOKEN_MARKER.finditer(value):
+        if match.start() > position:
+            pieces.append(("text", value[position : match.start()]))
+        pieces.append(("token", match.group(0)[len("${Token[") : -len("]}")]))
+        position = match.end()
+    if position < len(value):
+        pieces.append(("text", value[position:]))
+    return pieces
 
 
 # Pseudo parameters hold a single ARN field (no colon): the CDK's own markers for them
