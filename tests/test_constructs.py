@@ -286,3 +286,14 @@ def test_permissions_attribute_lists_the_resources(stack: cdk.Stack) -> None:
     )
     assert [p.node.id for p in grant.permissions] == ["InvokeFunctionUrl", "InvokeFunction"]
     assert all(isinstance(p, aws_lambda.CfnPermission) for p in grant.permissions)
+
+
+def test_wildcard_bucket_is_unsafe(stack: cdk.Stack) -> None:
+    S3InvokePermission(
+        stack,
+        "AnyUploads",
+        function="fn",
+        bucket_arn="arn:aws:s3:::uploads-*",
+        source_account="111111111111",
+    )
+    assert "LambdaPerm::LP304" in synth_errors(stack)

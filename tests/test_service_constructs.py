@@ -227,12 +227,28 @@ def test_imported_and_cross_stack_sources_are_accepted(
     assert accounts == {"111111111111", "222222222222"}
 
 
-def test_parameter_values_are_accepted_and_reported(agnostic_stack: cdk.Stack) -> None:
-    topic_arn = cdk.CfnParameter(agnostic_stack, "TopicArn").value_as_string
-    skill = cdk.CfnParameter(agnostic_stack, "SkillId").value_as_string
-    sns_grant = SnsInvokePermission(agnostic_stack, "FromTopic", function=FN, topic_arn=topic_arn)
-    AlexaSkillPermission(agnostic_stack, "Skill", function=FN, skill_id=skill)
-    api_grant = ApiGatewayInvokePermission(agnostic_stack, "Api", function=FN, api_id="a1b2c3d4e5")
-    cdk.assertions.Template.from_stack(agnostic_stack)
-    assert any(not f.evaluated and f.parameter == "SourceArn" for f in sns_grant.findings)
-    assert all(f.evaluated is False or not f.blocking for f in api_grant.findings)
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda s, v: SnsInvokePermission(s, "X", function=FN, topic_arn=v),
+        lambda s, v: EventBridgeInvokePermission(s, "X", function=FN, rule_arn=v),
+        lambda s, v: LogsSubscriptionPermission(s, "X", function=FN, log_group_arn=v),
+        lambda s, v: ApiGatewayInvokePermission(s, "X", function=FN, api_id=v, stage=v),
+        lambda s, v: AlexaSkillPermission(s, "X", function=FN, skill_id=v),
+        lambda s, v: ServiceInvokePermission(
+            s, "X", function=FN, principal=v, source_arn=v, source_account=v
+        ),
+        lambda s, v: SnsInvokePermission(s, "X", function=v, topic_arn=TOPIC, qualifier=v),
+    ],
+    ids=["sns", "events", "logs", "apigateway", "alexa", "service", "function-and-qualifier"],
+)
+def test_parameter_values_are_accepted_and_reported(
+    agnostic_stack: cdk.Stack,
+    permissions_of: PermissionsOf,
+    build: Callable[[cdk.Stack, str], Any],
+) -> None:
+    value = cdk.CfnParameter(agnostic_stack, "Value").value_as_string
+    grant = build(agnostic_stack, value)
+    assert len(permissions_of(agnostic_stack)) == 1
+    assert [f for f in grant.findings if f.evaluated and f.blocking] == []
+    assert any(not f.evaluated for f in grant.findings), "say what could not be checked"
