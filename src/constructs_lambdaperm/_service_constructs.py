@@ -8,8 +8,8 @@ owner (SourceAccount). ``ServiceInvokePermission`` is the general form for any s
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
-from typing import ClassVar, cast
+from collections.abc import Callable, Mapping
+from typing import ClassVar, TypeVar, cast
 
 import aws_cdk as cdk
 from aws_cdk import aws_apigateway, aws_apigatewayv2, aws_events, aws_logs, aws_sns
@@ -30,6 +30,8 @@ _SERVICE_NAMES: Mapping[str, str] = {
     "SourceAccount": "source_account",
     "EventSourceToken": "event_source_token",
 }
+
+ResourceT = TypeVar("ResourceT", bound=cdk.IResource)
 
 RestOrHttpApi = aws_apigateway.IRestApi | aws_apigatewayv2.IHttpApi | aws_apigatewayv2.IWebSocketApi
 """An API Gateway REST, HTTP or WebSocket API."""
@@ -75,6 +77,32 @@ class _ServiceGrant(Grant):
             event_source_token=event_source_token,
         )
         self._emit([("Resource", permission)], [*findings, *found])
+
+    def _grant_source(
+        self,
+        *,
+        function: FunctionInput,
+        qualifier: str | None,
+        principal: str,
+        kind: intent.SourceKind,
+        resource: tuple[str, ResourceT | None],
+        arn: tuple[str, str | None],
+        arn_of: Callable[[ResourceT], str],
+    ) -> None:
+        """Grant to a typed source given as a CDK resource or as its ARN (exactly one)."""
+        (resource_prop, source), (arn_prop, source_arn) = resource, arn
+        self._refuse(intent.exactly_one(**{resource_prop: source, arn_prop: source_arn}))
+        if source is not None:
+            source_arn = arn_of(source)
+        assert source_arn is not None
+        self._grant_service(
+            function=function,
+            qualifier=qualifier,
+            principal=principal,
+            source_arn=source_arn,
+            source_account=_known_account(source, source_arn),
+            findings=(kind.check(source_arn),),
+        )
 
 
 class ServiceInvokePermission(_ServiceGrant):
@@ -176,16 +204,14 @@ class SnsInvokePermission(_ServiceGrant):
             ``function`` names, else the unqualified function.
         """
         super().__init__(scope, id)
-        self._refuse(intent.exactly_one(topic=topic, topic_arn=topic_arn))
-        arn = topic.topic_arn if topic is not None else topic_arn
-        assert arn is not None
-        self._grant_service(
+        self._grant_source(
             function=function,
             qualifier=qualifier,
             principal="sns.amazonaws.com",
-            source_arn=arn,
-            source_account=_known_account(topic, arn),
-            findings=(intent.SNS_TOPIC.check(arn),),
+            kind=intent.SNS_TOPIC,
+            resource=("topic", topic),
+            arn=("topic_arn", topic_arn),
+            arn_of=lambda source: source.topic_arn,
         )
 
 
@@ -230,16 +256,14 @@ class EventBridgeInvokePermission(_ServiceGrant):
             ``function`` names, else the unqualified function.
         """
         super().__init__(scope, id)
-        self._refuse(intent.exactly_one(rule=rule, rule_arn=rule_arn))
-        arn = rule.rule_arn if rule is not None else rule_arn
-        assert arn is not None
-        self._grant_service(
+        self._grant_source(
             function=function,
             qualifier=qualifier,
             principal="events.amazonaws.com",
-            source_arn=arn,
-            source_account=_known_account(rule, arn),
-            findings=(intent.EVENTS_RULE.check(arn),),
+            kind=intent.EVENTS_RULE,
+            resource=("rule", rule),
+            arn=("rule_arn", rule_arn),
+            arn_of=lambda source: source.rule_arn,
         )
 
 
@@ -374,16 +398,14 @@ class LogsSubscriptionPermission(_ServiceGrant):
             ``function`` names, else the unqualified function.
         """
         super().__init__(scope, id)
-        self._refuse(intent.exactly_one(log_group=log_group, log_group_arn=log_group_arn))
-        arn = log_group.log_group_arn if log_group is not None else log_group_arn
-        assert arn is not None
-        self._grant_service(
+        self._grant_source(
             function=function,
             qualifier=qualifier,
             principal="logs.amazonaws.com",
-            source_arn=arn,
-            source_account=_known_account(log_group, arn),
-            findings=(intent.LOG_GROUP.check(arn),),
+            kind=intent.LOG_GROUP,
+            resource=("log_group", log_group),
+            arn=("log_group_arn", log_group_arn),
+            arn_of=lambda source: source.log_group_arn,
         )
 
 
