@@ -7,11 +7,11 @@ synthesized, in a validation the construct adds to its node.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 import jsii
 from aws_cdk import Annotations, aws_lambda
-from constructs import Construct, IConstruct, IValidation
+from constructs import Construct, IConstruct, IValidation, MetadataEntry
 
 from ._errors import parameter_label
 from ._findings import MIN_REASON_LENGTH, NAMESPACE, Finding, Severity
@@ -27,21 +27,24 @@ def acknowledgements(scope: IConstruct) -> dict[str, str]:
     """Rule IDs acknowledged on ``scope`` or above it, with their reasons (closest scope wins)."""
     found: dict[str, str] = {}
     for ancestor in scope.node.scopes:
-        for entry in ancestor.node.metadata:
-            if entry.type == ACKNOWLEDGED_RULES and isinstance(entry.data, Mapping):
-                found.update({str(key): str(value) for key, value in entry.data.items()})
+        found.update(_acknowledged_on(ancestor.node.metadata))
     return found
 
 
-def _own_acknowledgement_errors(construct: Construct, acknowledged: Mapping[str, str]) -> list[str]:
+def _acknowledged_on(metadata: Sequence[MetadataEntry]) -> dict[str, str]:
+    """The acknowledgements in one construct's metadata entries, the last one winning."""
+    found: dict[str, str] = {}
+    for entry in metadata:
+        if entry.type == ACKNOWLEDGED_RULES:
+            data = entry.data
+            if isinstance(data, Mapping):
+                found.update({str(key): str(value) for key, value in data.items()})
+    return found
+
+
+def _own_acknowledgement_errors(own: Iterable[str]) -> list[str]:
     """Acknowledgements of this library's rules that cannot be honoured, as error messages."""
     errors: list[str] = []
-    own = {
-        key
-        for entry in construct.node.metadata
-        if entry.type == ACKNOWLEDGED_RULES and isinstance(entry.data, Mapping)
-        for key in entry.data
-    }
     for rule_id in sorted(own):
         namespace, _, short = str(rule_id).partition("::")
         if namespace != NAMESPACE:
@@ -65,19 +68,32 @@ class UnsafeGrantValidation:
         parameter_names: Mapping[str, str],
     ) -> None:
         self._construct = construct
-        self._findings = findings
+        # Only blocking unsafe findings need the acknowledgements; the rest never change.
+        self._findings = [
+            (resource, blocking)
+            for resource, found in findings
+            if (blocking := [f for f in found if f.blocking and f.severity is Severity.UNSAFE])
+        ]
         self._names = parameter_names
         self._done = False
 
     def validate(self) -> list[str]:
         """Error messages for every unacknowledged unsafe finding; records the acknowledged."""
-        acknowledged = acknowledgements(self._construct)
-        errors = _own_acknowledgement_errors(self._construct, acknowledged)
+        # Every jsii call here is a round trip to the kernel, once per construct per synth: the
+        # construct's own metadata is read once, and the scopes above only when a finding needs
+        # an acknowledgement.
+        node = self._construct.node
+        own = _acknowledged_on(node.metadata)
+        errors = _own_acknowledgement_errors(own)
+        if not self._findings:
+            return errors
+        acknowledged: dict[str, str] = {}
+        for ancestor in node.scopes[:-1]:
+            acknowledged.update(_acknowledged_on(ancestor.node.metadata))
+        acknowledged.update(own)
         for resource, findings in self._findings:
             honoured: dict[str, str] = {}
             for finding in findings:
-                if not finding.blocking or finding.severity is not Severity.UNSAFE:
-                    continue
                 reason = acknowledged.get(finding.rule_id)
                 if reason is None:
                     errors.append(_refusal(finding, acknowledged, self._names))
