@@ -1,0 +1,44 @@
+"""Shortcuts taken for speed give the same answers as the long way round."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from constructs_lambdaperm import Permission
+from constructs_lambdaperm._api_model import _builtin_lambda_model
+from constructs_lambdaperm._rules import fields
+
+
+def test_lambda_model_read_directly_is_what_botocore_loads() -> None:
+    import botocore.loaders
+
+    direct = _builtin_lambda_model()
+    if direct is None:
+        pytest.skip("~/.aws/models exists here, so the loader is always used")
+    assert direct == botocore.loaders.create_loader().load_service_model("lambda", "service-2")
+
+
+def test_user_models_send_the_read_through_botocore(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / ".aws" / "models").mkdir(parents=True)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    assert _builtin_lambda_model() is None
+
+
+def test_field_checks_read_the_parameters_of_the_request() -> None:
+    permission = Permission(
+        function_name="fn:live",
+        qualifier="live",
+        principal="s3.amazonaws.com",
+        action="lambda:InvokeFunction",
+        source_arn="arn:aws:s3:::bucket",
+        source_account="123456789012",
+        principal_org_id="o-a1b2c3d4e5",
+        event_source_token="token",
+        function_url_auth_type="AWS_IAM",
+    )
+    read = {name: getattr(permission, attr) for name, attr in fields._ATTRIBUTES.items()}
+    assert read == permission.request()
