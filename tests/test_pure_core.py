@@ -11,8 +11,13 @@ from conftest import ROOT
 PROBE = """
 import json, sys
 import constructs_lambdaperm as lp
-from constructs_lambdaperm import _cli, _template
+from constructs_lambdaperm import _cli, _evaluate, _policy, _render, _template, testing
 findings = lp.check(lp.Permission(function_name="fn", principal="*"))
+template = {"Resources": {"P": {"Type": "AWS::Lambda::Permission", "Properties": {
+    "FunctionName": "fn", "Action": "lambda:InvokeFunction", "Principal": "*"}}}}
+(policy,) = _policy.resource_policies(template, account="111111111111", region="us-east-1")
+assert policy.allows(principal="anonymous") and policy.size > 54
+testing.assert_can_invoke(template, principal="anonymous")
 loaded = sorted(m for m in sys.modules if m.split(".")[0] in {"aws_cdk", "jsii", "constructs"})
 print(json.dumps({"loaded": loaded, "rules": [f.rule.id for f in findings if f.blocking]}))
 """
