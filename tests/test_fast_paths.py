@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import aws_cdk as cdk
 import pytest
+from constructs import Construct
 
-from constructs_lambdaperm import Permission
+from constructs_lambdaperm import CrossAccountPermission, Permission
 from constructs_lambdaperm._api_model import _builtin_lambda_model
 from constructs_lambdaperm._rules import fields
 
@@ -42,3 +44,36 @@ def test_field_checks_read_the_parameters_of_the_request() -> None:
     )
     read = {name: getattr(permission, attr) for name, attr in fields._ATTRIBUTES.items()}
     assert read == permission.request()
+
+
+# --- acknowledgements ------------------------------------------------------------------------
+
+
+def _synth_errors(app: cdk.App) -> str:
+    try:
+        app.synth(force=True)
+    except RuntimeError as error:
+        return str(error)
+    return ""
+
+
+def _acknowledge(scope: Construct, rule_id: str, reason: str = "reviewed in ticket SEC-1") -> None:
+    cdk.Validations.of(scope).acknowledge(cdk.Acknowledgment(id=rule_id, reason=reason))
+
+
+def test_an_acknowledgement_added_after_a_refused_synth_reaches_the_template(
+    app: cdk.App, stack: cdk.Stack
+) -> None:
+    grant = CrossAccountPermission(
+        stack, "Partner", function="fn", principal="223456789012", action="*"
+    )
+    assert "LambdaPerm::LP305" in _synth_errors(app)
+    _acknowledge(stack, "LambdaPerm::LP305")
+    for _ in range(2):  # written once: the info annotation is not repeated by another synth
+        assert _synth_errors(app) == ""
+    (resource,) = grant.permissions
+    assert resource.cfn_options.metadata == {
+        "aws:cdk:acknowledged-rules": {"LambdaPerm::LP305": "reviewed in ticket SEC-1"}
+    }
+    infos = [entry.data for entry in resource.node.metadata if entry.type == "aws:cdk:info"]
+    assert infos == ["LambdaPerm::LP305 acknowledged: reviewed in ticket SEC-1"]

@@ -75,7 +75,9 @@ class UnsafeGrantValidation:
             if (blocking := [f for f in found if f.blocking and f.severity is Severity.UNSAFE])
         ]
         self._names = parameter_names
-        self._done = False
+        # What each resource's template metadata already records, so that another synth of the
+        # same app writes it again only when an acknowledgement was added since.
+        self._recorded: list[dict[str, str]] = [{} for _ in self._findings]
 
     def validate(self) -> list[str]:
         """Error messages for every unacknowledged unsafe finding; records the acknowledged."""
@@ -91,7 +93,7 @@ class UnsafeGrantValidation:
         for ancestor in node.scopes[:-1]:
             acknowledged.update(_acknowledged_on(ancestor.node.metadata))
         acknowledged.update(own)
-        for resource, findings in self._findings:
+        for (resource, findings), recorded in zip(self._findings, self._recorded, strict=True):
             honoured: dict[str, str] = {}
             for finding in findings:
                 reason = acknowledged.get(finding.rule_id)
@@ -104,12 +106,13 @@ class UnsafeGrantValidation:
                     )
                 else:
                     honoured[finding.rule_id] = reason
-            if honoured and not self._done:
+            if honoured and honoured != recorded:
                 # In the template, so reviewers see in a diff what was accepted and why.
                 resource.add_metadata(ACKNOWLEDGED_RULES, dict(sorted(honoured.items())))
                 for rule_id, reason in sorted(honoured.items()):
-                    Annotations.of(resource).add_info(f"{rule_id} acknowledged: {reason}")
-        self._done = True
+                    if recorded.get(rule_id) != reason:
+                        Annotations.of(resource).add_info(f"{rule_id} acknowledged: {reason}")
+                recorded.update(honoured)
         return errors
 
 
