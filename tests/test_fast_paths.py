@@ -6,11 +6,13 @@ from pathlib import Path
 
 import aws_cdk as cdk
 import pytest
+from aws_cdk import aws_lambda
 from constructs import Construct
 
 from constructs_lambdaperm import CrossAccountPermission, Permission
+from constructs_lambdaperm._acknowledge import settle_at_synth
 from constructs_lambdaperm._api_model import _builtin_lambda_model
-from constructs_lambdaperm._rules import fields
+from constructs_lambdaperm._rules import fields, security
 
 
 def test_lambda_model_read_directly_is_what_botocore_loads() -> None:
@@ -46,7 +48,7 @@ def test_field_checks_read_the_parameters_of_the_request() -> None:
     assert read == permission.request()
 
 
-# --- acknowledgements ------------------------------------------------------------------------
+# --- acknowledgements: one validation per scope for the constructs with nothing unsafe --------
 
 
 def _synth_errors(app: cdk.App) -> str:
@@ -59,6 +61,38 @@ def _synth_errors(app: cdk.App) -> str:
 
 def _acknowledge(scope: Construct, rule_id: str, reason: str = "reviewed in ticket SEC-1") -> None:
     cdk.Validations.of(scope).acknowledge(cdk.Acknowledgment(id=rule_id, reason=reason))
+
+
+def test_a_bad_acknowledgement_on_a_safe_grant_is_refused_at_its_own_path(
+    app: cdk.App, stack: cdk.Stack
+) -> None:
+    inner = Construct(stack, "Inner")
+    quiet = Construct(inner, "Quiet")
+    settle_at_synth(inner, quiet, [], {})
+    grant = Construct(inner, "Grant")
+    settle_at_synth(inner, grant, [], {})
+    assert _synth_errors(app) == ""
+    _acknowledge(grant, "LambdaPerm::LP999")
+    expected = "[Stack/Inner/Grant] LambdaPerm::LP999 is acknowledged but no such rule exists"
+    assert expected in _synth_errors(app)
+    errors = _synth_errors(app)  # a second synth reports it once, not twice
+    assert errors.count("LP999") == 1
+    assert "Quiet" not in errors
+
+
+def test_an_unsafe_finding_is_settled_on_the_construct(app: cdk.App, stack: cdk.Stack) -> None:
+    grant = Construct(stack, "Grant")
+    resource = aws_lambda.CfnPermission(
+        grant, "Resource", action="*", function_name="fn", principal="223456789012"
+    )
+    finding = security.WILDCARD_ACTION.finding("wildcard", parameter="Action", value="*")
+    settle_at_synth(stack, grant, [(resource, [finding])], {})
+    assert "[Stack/Grant] [LambdaPerm::LP305] Action: wildcard" in _synth_errors(app)
+    _acknowledge(stack, "LambdaPerm::LP305")
+    assert _synth_errors(app) == ""
+    assert resource.cfn_options.metadata == {
+        "aws:cdk:acknowledged-rules": {"LambdaPerm::LP305": "reviewed in ticket SEC-1"}
+    }
 
 
 def test_an_acknowledgement_added_after_a_refused_synth_reaches_the_template(
