@@ -12,6 +12,7 @@ from constructs import Construct
 from constructs_lambdaperm import CrossAccountPermission, Permission
 from constructs_lambdaperm._acknowledge import settle_at_synth
 from constructs_lambdaperm._api_model import _builtin_lambda_model
+from constructs_lambdaperm._function_input import function_target
 from constructs_lambdaperm._rules import fields, security
 
 
@@ -111,3 +112,42 @@ def test_an_acknowledgement_added_after_a_refused_synth_reaches_the_template(
     }
     infos = [entry.data for entry in resource.node.metadata if entry.type == "aws:cdk:info"]
     assert infos == ["LambdaPerm::LP305 acknowledged: reviewed in ticket SEC-1"]
+
+
+# --- the function property: read once per function object -----------------------------------
+
+
+class _CountingFunction:
+    """Stands for a CDK function: counts the reads of its ARN (each a jsii round trip)."""
+
+    def __init__(self) -> None:
+        self.reads = 0
+
+    @property
+    def function_arn(self) -> str:
+        self.reads += 1
+        return "arn:aws:lambda:us-east-1:123456789012:function:counted"
+
+
+def test_a_function_is_read_once_however_many_grants_name_it() -> None:
+    function = _CountingFunction()
+    first = function_target(function, None)  # type: ignore[arg-type]
+    again = function_target(function, "live")  # type: ignore[arg-type]
+    assert function.reads == 1
+    assert first == ("arn:aws:lambda:us-east-1:123456789012:function:counted", None, [])
+    assert again[:2] == ("arn:aws:lambda:us-east-1:123456789012:function:counted:live", "live")
+
+
+def test_an_alias_still_carries_its_qualifier(stack: cdk.Stack) -> None:
+    function = aws_lambda.Function(
+        stack,
+        "Fn",
+        runtime=aws_lambda.Runtime.PYTHON_3_12,
+        handler="index.handler",
+        code=aws_lambda.Code.from_inline("def handler(event, context): pass"),
+    )
+    alias = aws_lambda.Alias(stack, "Live", alias_name="live", version=function.current_version)
+    for _ in range(2):
+        arn, qualifier, found = function_target(alias, "other")
+        assert (arn, qualifier) == (alias.function_arn, "live")
+        assert [f.rule.id for f in found] == ["LP112"]

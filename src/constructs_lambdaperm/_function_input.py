@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import weakref
 from typing import TypeAlias
 
 from aws_cdk import aws_lambda
@@ -24,13 +25,29 @@ def function_target(
     """
     if isinstance(function, str):
         return resolve_function(function, qualifier)
-    arn = function.function_arn
-    carried = _carried_qualifier(function)
+    arn, carried = _arn_and_qualifier(function)
     if carried is None:
         return resolve_function(arn, qualifier)
     if qualifier is not None and qualifier != carried and not _tokens.is_unresolved(carried):
         return arn, carried, [qualifier_conflict(arn, carried, qualifier)]
     return arn, carried, []
+
+
+def _arn_and_qualifier(
+    function: aws_lambda.IFunction | aws_lambda.IVersion | aws_lambda.IAlias,
+) -> tuple[str, str | None]:
+    # Each property read is a round trip to the jsii kernel, and an app grants on the same
+    # function many times; what a function object answers never changes, so it is read once.
+    try:
+        known = _TARGETS.get(function)
+    except TypeError:  # not weakly referenceable: read it every time
+        return function.function_arn, _carried_qualifier(function)
+    if known is None:
+        known = _TARGETS[function] = (function.function_arn, _carried_qualifier(function))
+    return known
+
+
+_TARGETS: weakref.WeakKeyDictionary[object, tuple[str, str | None]] = weakref.WeakKeyDictionary()
 
 
 def _carried_qualifier(function: FunctionInput) -> str | None:
