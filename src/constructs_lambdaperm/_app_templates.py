@@ -16,7 +16,7 @@ Properties changed with escape hatches (``add_property_override``) are not seen.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import aws_cdk as cdk
@@ -54,7 +54,9 @@ def _resource_type(node: cdk.CfnResource) -> str:
 class _Paths(Mapping[str, str]):
     """Construct paths by logical ID, asked of the CDK only for the ones a message shows."""
 
-    def __init__(self, nodes: Mapping[str, IConstruct]) -> None:
+    def __init__(self, stack: cdk.Stack, nodes: Mapping[str, IConstruct]) -> None:
+        self.stack = stack
+        """The stack the constructs are in."""
         self._nodes = nodes
         self._paths: dict[str, str] = {}
 
@@ -107,11 +109,40 @@ def _stack_key(stack: cdk.Stack) -> str:
     return stack.node.path or stack.stack_name
 
 
-def read_stacks(root: IConstruct) -> list[StackTemplate]:
-    """Every stack under ``root`` (``root`` included), with what the policies need of it."""
+def read_stacks(root: IConstruct, *, logical_ids: bool = True) -> list[StackTemplate]:
+    """Every stack under ``root`` (``root`` included), with what the policies need of it.
+
+    With ``logical_ids=False`` the permissions' logical IDs are not read (one call into the
+    CDK each): they are keyed ``#0``, ``#1``... and :func:`logical_ids_of` reads them later.
+    """
     nodes = root.node.find_all()
     found = _assign(nodes)
-    return [_read(entry) for entry in found]
+    return [_read(entry, logical_ids) for entry in found]
+
+
+def logical_ids_of(
+    stacks: Sequence[StackTemplate], keys: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], str]:
+    """The logical IDs of the permissions ``(stack key, placeholder key)``, one call a stack."""
+    by_key = {stack.key: stack for stack in stacks}
+    wanted: dict[str, list[str]] = {}
+    for stack_key, key in keys:
+        wanted.setdefault(stack_key, []).append(key)
+    found: dict[tuple[str, str], str] = {}
+    for stack_key, placeholders in wanted.items():
+        paths = by_key[stack_key].paths
+        if not isinstance(paths, _Paths):
+            continue
+        nodes = [paths.construct(key) for key in placeholders]
+        tokens = [node.logical_id for node in nodes if isinstance(node, cdk.CfnElement)]
+        resolved = paths.stack.resolve(tokens) or []
+        found.update(
+            {
+                (stack_key, key): str(value)
+                for key, value in zip(placeholders, resolved, strict=True)
+            }
+        )
+    return found
 
 
 def _assign(nodes: list[IConstruct]) -> list[_StackNodes]:
@@ -149,11 +180,14 @@ def _literal(value: Any) -> bool:
     return isinstance(value, str | int | float | bool)
 
 
-def _read(entry: _StackNodes) -> StackTemplate:
+def _read(entry: _StackNodes, logical_ids: bool) -> StackTemplate:
     stack = entry.stack
     payload = {
         "env": [stack.account, stack.region, stack.stack_name],
-        "permissions": [[p.logical_id, p._cfn_properties] for p in entry.permissions],
+        "permissions": [
+            [p.logical_id if logical_ids else f"#{i}", p._cfn_properties]
+            for i, p in enumerate(entry.permissions)
+        ],
         "resources": [
             [
                 r.logical_id,
@@ -196,7 +230,8 @@ def _read(entry: _StackNodes) -> StackTemplate:
         exports=exports,
         account=account if isinstance(account, str) else None,
         region=region if isinstance(region, str) else None,
-        paths=_Paths(nodes),
+        paths=_Paths(stack, nodes),
+        permission_ids_known=logical_ids,
     )
 
 

@@ -20,11 +20,11 @@ from aws_cdk import Annotations
 from constructs import IConstruct, IValidation
 
 from ._acknowledge import acknowledgements
-from ._app_templates import read_stacks
+from ._app_templates import logical_ids_of, read_stacks
 from ._findings import MIN_REASON_LENGTH, Finding
-from ._policy import ResourcePolicy, policies_of
-from ._references import StackTemplate
-from ._rules.budget import POLICY_NEAR_LIMIT, check_policy
+from ._policy import ResourcePolicy, policies_of, with_logical_ids
+from ._references import Resolver, StackTemplate
+from ._rules.budget import POLICY_NEAR_LIMIT, WARNING_RATIO, check_policy
 
 _REGISTERED: weakref.WeakSet[IConstruct] = weakref.WeakSet()
 
@@ -50,10 +50,22 @@ class PolicyBudgetValidation:
         self._root = root
 
     def validate(self) -> list[str]:
-        """An error for each policy over the limit; a warning for each one near it."""
-        stacks = read_stacks(self._root)
+        """An error for each policy over the limit; a warning for each one near it.
+
+        The permissions' logical IDs (which only the Sids' lengths depend on) are read for the
+        policies that may be near the limit only: each costs a call into the CDK.
+        """
+        stacks = read_stacks(self._root, logical_ids=False)
+        resolver = Resolver(stacks)
+        policies = policies_of(stacks, resolver)
+        near = [p for p in policies if p.size > WARNING_RATIO * p.limit]
+        if near:
+            keys = [(s.stack, s.logical_id) for p in near for s in p.statements]
+            logical_ids = logical_ids_of(stacks, keys)
+            names = {stack.key: resolver.stack_name(stack) for stack in stacks}
+            policies = [with_logical_ids(p, logical_ids, names) for p in near]
         errors: list[str] = []
-        for policy in policies_of(stacks):
+        for policy in policies:
             for finding in check_policy(policy):
                 if finding.blocking:
                     errors.append(finding.describe())
@@ -70,7 +82,7 @@ def _warn(policy: ResourcePolicy, finding: Finding, stacks: list[StackTemplate])
         target = _construct(by_key[policy.function_stack], policy.function_logical_id)
     if target is None:
         first = policy.statements[0]
-        target = _construct(by_key[first.stack], first.logical_id)
+        target = _construct(by_key[first.stack], first._key or first.logical_id)
     if target is None:
         return
     reason = acknowledgements(target).get(POLICY_NEAR_LIMIT.qualified_id)

@@ -45,7 +45,7 @@ VERSION_MAX_LENGTH = 10
 """Versions are numbered 1, 2, 3...; ten digits exceed any function's count of versions."""
 FUNCTION_NAME_PARAMETER_MAX = 140
 
-_OPAQUE = "value."
+_OPAQUE = _render.OPAQUE_PREFIX
 _MAX_DEPTH = 24
 
 
@@ -71,6 +71,10 @@ class StackTemplate:
     """The stack's partition. Default: - the partition of ``region``."""
     paths: Mapping[str, str] = field(default_factory=dict)
     """Construct paths by logical ID, for CDK apps."""
+    permission_ids_known: bool = True
+    """``False`` when the permissions' logical IDs were not read (it costs a call into the CDK
+    each): their keys are then placeholders (``#1``...) and their Sids counted at their
+    longest."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,37 +105,6 @@ def _label(*parts: str) -> str:
 
 def _opaque(label: str, limit: int) -> str:
     return _render.bounded_marker(_OPAQUE + label, limit)
-
-
-def cap(text: str, limit: int) -> str:
-    """``text`` with its markers' maxima lowered so that it has at most ``limit`` characters.
-
-    Lambda refuses a value longer than its parameter's limit, so no deployed value is longer.
-    """
-    bounds = _render.marker_bounds(text)
-    if not bounds:
-        return text
-    excess = _render.max_length(text) - limit
-    if excess <= 0:
-        return text
-    maxima = [bound for _, bound in bounds]
-    # Lower the largest first: opaque values, then the rest.
-    order = sorted(
-        range(len(bounds)), key=lambda i: (not bounds[i][0].startswith(_OPAQUE), -maxima[i])
-    )
-    for i in order:
-        cut = min(excess, maxima[i])
-        maxima[i] -= cut
-        excess -= cut
-        if excess <= 0:
-            break
-    counter = iter(range(len(bounds)))
-
-    def replace(match: re.Match[str]) -> str:
-        i = next(counter)
-        return _render.bounded_marker(match.group(1), maxima[i])
-
-    return re.sub(r"\$\{Token\[([^\]\s;]*);max=\d+\]\}", replace, text)
 
 
 class Resolver:
@@ -199,7 +172,7 @@ class Resolver:
         """``value`` of the AddPermission ``parameter`` as text; ``None`` when it is absent."""
         limit = _max(parameter)
         text = self._text(value, stack, limit, 0)
-        return None if text is None else cap(text, limit)
+        return None if text is None else _render.cap(text, limit)
 
     def _text(self, value: Any, stack: StackTemplate, limit: int, depth: int) -> str | None:
         if value is None:
@@ -384,7 +357,7 @@ class Resolver:
         if value is not None:
             text = self._text(value, stack, max_length, depth + 1)
             if text is not None:
-                return cap(text, max_length)
+                return _render.cap(text, max_length)
         return _render.bounded_marker(_label(stack.key, logical_id, key), max_length)
 
     def function_arn_of(self, stack: StackTemplate, logical_id: str, depth: int = 0) -> str:
@@ -593,7 +566,7 @@ def _events_rule(
     bus = props.get("EventBusName")
     path = f"rule/{name}"
     if bus is not None:
-        bus_text = cap(r._text(bus, s, 256, depth + 1) or "default", 256)
+        bus_text = _render.cap(r._text(bus, s, 256, depth + 1) or "default", 256)
         if bus_text != "default":
             path = f"rule/{bus_text}/{name}"
     if attribute == "Arn":

@@ -204,18 +204,54 @@ def sid_placeholder(stack_name: str, logical_id: str) -> str:
 
     A Sid has at most 100 characters; a longer one is cut before the suffix (how CloudFormation
     shortens it is not documented; the length, which is what the size counts, is the same).
+    Either part may be a bounded marker (a stack name known only at deploy time).
     """
     suffix = "-" + "X" * SID_SUFFIX_LENGTH
     room = SID_MAX_LENGTH - len(suffix)
     prefix = f"{stack_name}-{logical_id}"
     if max_length(prefix) <= room:
         return prefix + suffix
-    if not _tokens.is_unresolved(stack_name):
+    if not _tokens.is_unresolved(prefix):
         return prefix[:room] + suffix
-    # The stack name is a deploy-time value: bound it by what the Sid leaves.
-    tail = f"-{logical_id}"[:room]
-    label = marker_bounds(stack_name)[0][0] if marker_bounds(stack_name) else "AWS.StackName"
-    return bounded_marker(label, room - len(tail)) + tail + suffix
+    literal = "".join(part or "" for part in _tokens.split(prefix))
+    if len(literal) >= room:
+        return literal[:room] + suffix
+    return cap(prefix, room) + suffix
+
+
+OPAQUE_PREFIX = "value."
+"""Labels of markers that may hold anything, colons included, start with this."""
+
+
+def cap(text: str, limit: int) -> str:
+    """``text`` with its markers' maxima lowered so that it has at most ``limit`` characters.
+
+    Lambda refuses a value longer than its parameter's limit, so no deployed value is longer.
+    The most open markers are lowered first, then the longest.
+    """
+    bounds = marker_bounds(text)
+    if not bounds:
+        return text
+    excess = max_length(text) - limit
+    if excess <= 0:
+        return text
+    maxima = [bound for _, bound in bounds]
+    order = sorted(
+        range(len(bounds)),
+        key=lambda i: (not bounds[i][0].startswith(OPAQUE_PREFIX), -maxima[i]),
+    )
+    for i in order:
+        cut = min(excess, maxima[i])
+        maxima[i] -= cut
+        excess -= cut
+        if excess <= 0:
+            break
+    counter = iter(range(len(bounds)))
+
+    def replace(match: re.Match[str]) -> str:
+        return bounded_marker(match.group(1), maxima[next(counter)])
+
+    return _BOUNDED.sub(replace, text)
 
 
 def principal_element(principal: str, partition: str) -> str | dict[str, str]:
