@@ -6,7 +6,7 @@ from typing import Any
 
 import aws_cdk as cdk
 import pytest
-from aws_cdk import assertions, aws_lambda
+from aws_cdk import assertions, aws_apigateway, aws_lambda
 
 from constructs_lambdaperm._budget import enforce_policy_budget
 from constructs_lambdaperm._policy import ResourcePolicy, resource_policies
@@ -238,3 +238,48 @@ def test_the_warning_sits_on_the_function() -> None:
     )
     assert warning.id == "/S/Fn/Resource"
     assert "18,513 bytes, 90% of Lambda's limit" in str(warning.entry.data)
+
+
+def test_an_api_with_a_permission_per_method_is_refused_with_the_wildcard_fix() -> None:
+    app = cdk.App()
+    stack = cdk.Stack(app, "S", env=ENV)
+    fn = _function(stack)
+    api = aws_apigateway.RestApi(stack, "Api")
+    integration = aws_apigateway.LambdaIntegration(fn)
+    for i in range(30):
+        api.root.add_resource(f"items{i}").add_method("GET", integration)
+    (policy,) = resource_policies(app)
+    assert len(policy.statements) == 60
+    enforce_policy_budget(stack)
+    with pytest.raises(RuntimeError, match="LP401") as raised:
+        app.synth()
+    message = str(raised.value)
+    assert "/GET/ApiPermission.Test." in message
+    assert (
+        f"SourceArn 'arn:aws:execute-api:{REGION}:{ACCOUNT}:{{S.ApiF70053CD.Id}}/*/*/*'" in message
+    )
+    assert "scope_permission_to_method=False" in message
+
+
+def test_the_warning_can_be_acknowledged_with_a_reason_too() -> None:
+    app = cdk.App()
+    stack = cdk.Stack(app, "S", env=ENV)
+    fn = _function(stack)
+    for i in range(60):
+        aws_lambda.CfnPermission(
+            stack,
+            f"P{i}",
+            function_name=fn.function_arn,
+            action="lambda:InvokeFunction",
+            principal="apigateway.amazonaws.com",
+            source_arn=f"{API}/prod/GET/r{i}",
+        )
+    enforce_policy_budget(stack)
+    cdk.Validations.of(fn).acknowledge(
+        cdk.Acknowledgment(id="LambdaPerm::LP402", reason="the API is split in SEC-7")
+    )
+    app.synth()
+    warnings = assertions.Annotations.from_stack(stack).find_warning(
+        "*", assertions.Match.string_like_regexp("LP402")
+    )
+    assert warnings == []

@@ -307,3 +307,9 @@ def test_a_principal_of_unknown_kind_is_bounded_for_its_longest_form() -> None:
 def test_an_account_marker_becomes_the_accounts_root() -> None:
     account = _render.bounded_marker("Stack.AWS.AccountId", 12)
     assert _render.principal_element(account, "aws") == {"AWS": f"arn:aws:iam::{account}:root"}
+
+
+def test_a_sid_with_a_logical_id_not_yet_read_is_bounded_at_100() -> None:
+    sid = _render.sid_placeholder("Stack", _render.bounded_marker("LogicalId", 255))
+    assert _render.max_length(sid) == 100
+    assert _render.readable(sid) == "Stack-{LogicalId}-XXXXXXXXXXXX"

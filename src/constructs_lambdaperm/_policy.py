@@ -226,7 +226,7 @@ class ResourcePolicy:
                 if v.applies is None
             ]
             raise PolicyEvaluationError(
-                f"whether the policy of {_tokens.describe(self.resource)} allows {action} by "
+                f"whether the policy of {_render.readable(self.resource)} allows {action} by "
                 f"{principal} depends on values known only at deploy time:\n" + "\n".join(undecided)
             )
         return evaluation.allowed

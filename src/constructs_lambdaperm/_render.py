@@ -82,6 +82,11 @@ def max_length(value: str) -> int:
     return total
 
 
+def readable(value: str) -> str:
+    """``value`` for a message: each deploy-time part as ``{label}``."""
+    return _ANY_MARKER.sub(lambda m: "{" + m.group(0)[8:-2].split(";max=")[0] + "}", value)
+
+
 def placeholder(label: str, length: int) -> str:
     """A placeholder of exactly ``length`` characters: ``{label}`` padded with ``#``.
 

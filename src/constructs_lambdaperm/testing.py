@@ -28,7 +28,7 @@ from . import _tokens
 from ._evaluate import Evaluation
 from ._model import INVOKE, INVOKE_URL
 from ._policy import ResourcePolicy, collect
-from ._render import clean_label, marker_bounds
+from ._render import clean_label, marker_bounds, readable
 
 __all__ = ["assert_can_invoke", "assert_cannot_invoke", "find_policy"]
 
@@ -229,7 +229,7 @@ def _key(stack: Any) -> str:
 
 
 def _names(arns: Sequence[str]) -> str:
-    return ", ".join(_tokens.describe(arn) for arn in arns) or "(none)"
+    return ", ".join(readable(arn) for arn in arns) or "(none)"
 
 
 # --- asserting -------------------------------------------------------------------------------
@@ -265,7 +265,7 @@ def _assert(expected: bool, **arguments: Any) -> None:
         verdict = "allowed" if expected else "denied"
         raise AssertionError(
             f"expected {request} to be {verdict} by the policy of "
-            f"{_tokens.describe(policy.resource)}, but it is not.\n"
+            f"{readable(policy.resource)}, but it is not.\n"
             f"{_explain(policy, evaluations)}"
         )
 

@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
-from .. import _render, _tokens
+from .. import _render
 from .._findings import Finding, Severity
 from ._registry import define
 
@@ -75,6 +75,10 @@ class SizedStatement(Protocol):
     def size(self) -> int:
         """Its size in bytes."""
 
+    @property
+    def size_is_bound(self) -> bool:
+        """Whether ``size`` is an upper bound."""
+
 
 class SizedPolicy(Protocol):
     """What the rules need of a policy (``ResourcePolicy``)."""
@@ -107,7 +111,7 @@ class SizedPolicy(Protocol):
 def check_policy(policy: SizedPolicy) -> list[Finding]:
     """LP401 when the policy is over the limit, LP402 when it is over 80% or may be over."""
     limit = policy.limit
-    what = f"The resource-based policy of {_tokens.describe(policy.resource)}"
+    what = f"The resource-based policy of {_render.readable(policy.resource)}"
     if policy.known_size > limit or (not policy.size_is_bound and policy.size > limit):
         size = policy.known_size if policy.size_is_bound else policy.size
         qualifier = "at least " if policy.size_is_bound else ""
@@ -137,7 +141,10 @@ def check_policy(policy: SizedPolicy) -> list[Finding]:
 
 def _listing(policy: SizedPolicy) -> str:
     ranked = sorted(policy.statements, key=lambda s: -s.size)
-    lines = [f"  - {s.location}: {s.size:,} bytes" for s in ranked[:MAX_LISTED]]
+    lines = [
+        f"  - {s.location}: {'at most ' if s.size_is_bound else ''}{s.size:,} bytes"
+        for s in ranked[:MAX_LISTED]
+    ]
     rest = ranked[MAX_LISTED:]
     if rest:
         lines.append(
@@ -183,7 +190,7 @@ def _merge_suggestion(policy: SizedPolicy) -> str | None:
             more = f" and {len(group) - 3} more" if len(group) > 3 else ""
             best = (
                 saved,
-                f"grant once with SourceArn '{_tokens.describe(wildcard)}'{hint} instead of the "
+                f"grant once with SourceArn '{_render.readable(wildcard)}'{hint} instead of the "
                 f"{len(group)} statements of {sources}{more}: saves about {saved:,} bytes",
             )
     return None if best is None else best[1]
