@@ -27,14 +27,24 @@ from ._references import Resolver, StackTemplate
 from ._rules.budget import POLICY_NEAR_LIMIT, WARNING_RATIO, check_policy
 
 _REGISTERED: weakref.WeakSet[IConstruct] = weakref.WeakSet()
+"""The roots that have the validation."""
+_SEEN: weakref.WeakSet[IConstruct] = weakref.WeakSet()
+"""Scopes already handled: their root is not asked for again (two calls into the CDK)."""
 
 
 def enforce_policy_budget(scope: IConstruct) -> None:
     """Check, when the app synthesizes, that every function's policy fits Lambda's limit.
 
-    Registers one validation on the app's root however many times it is called. The
-    validation fails synth for a policy over 20,480 bytes (LP401) and warns above 80% (LP402).
+    Registers one validation on the root of ``scope``'s app however many times it is called
+    (calls with a scope already seen cost nothing). The validation fails synth for a policy
+    over 20,480 bytes (LP401) and warns above 80% of it (LP402).
     """
+    try:
+        if scope in _SEEN:
+            return
+        _SEEN.add(scope)
+    except TypeError:  # not weakly referenceable: just look the root up
+        pass
     root = scope.node.root
     if root in _REGISTERED:
         return
