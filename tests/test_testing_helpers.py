@@ -225,3 +225,18 @@ def test_a_deploy_time_value_never_passes_silently() -> None:
             check(template, **sns)
     # The known parts (an SNS topic) already rule out an S3 bucket.
     assert_cannot_invoke(template, principal="sns.amazonaws.com", source_arn=UPLOADS)
+
+
+def test_a_version_has_its_own_policy() -> None:
+    app = cdk.App()
+    stack = cdk.Stack(app, "S", env=cdk.Environment(account=ACCOUNT_A, region="us-east-1"))
+    fn = aws_lambda.Function(
+        stack,
+        "Fn",
+        runtime=aws_lambda.Runtime.PYTHON_3_12,
+        handler="index.handler",
+        code=aws_lambda.Code.from_inline("def handler(e, c): pass"),
+    )
+    CrossAccountPermission(stack, "OnVersion", function=fn.current_version, principal=ACCOUNT_B)
+    assert_can_invoke(app, function=fn.current_version, principal=ACCOUNT_B)
+    assert_cannot_invoke(app, function=fn, principal=ACCOUNT_B)
