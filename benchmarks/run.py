@@ -279,9 +279,15 @@ def machine_info() -> dict[str, str]:
     """The machine and the software versions the numbers were measured with."""
     import constructs_lambdaperm
 
-    commit = _first_line(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"])
     package_dir = Path(constructs_lambdaperm.__file__).resolve().parent
-    dirty = _first_line(["git", "-C", str(ROOT), "status", "--porcelain", "--", "src"])
+    if package_dir.is_relative_to(ROOT):
+        commit = _first_line(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"])
+        dirty = _first_line(["git", "-C", str(ROOT), "status", "--porcelain", "--", "src"])
+        package = f"{package_dir} (git {commit}" + (
+            ", uncommitted changes in src)" if dirty else ")"
+        )
+    else:
+        package = f"{package_dir} (outside this checkout: PYTHONPATH)"
     return {
         "cpus (nproc)": str(os.cpu_count()),
         "cpu": _cpu_model(),
@@ -293,8 +299,7 @@ def machine_info() -> dict[str, str]:
         "aws-cdk-lib": _version("aws-cdk-lib"),
         "constructs": _version("constructs"),
         "jsii": _version("jsii"),
-        "constructs_lambdaperm": f"{package_dir} (git {commit}"
-        + (", src has uncommitted changes)" if dirty else ")"),
+        "constructs_lambdaperm": package,
     }
 
 
