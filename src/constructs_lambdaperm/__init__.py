@@ -17,11 +17,14 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 from ._errors import PermissionValidationError
+from ._evaluate import Evaluation, StatementVerdict
 from ._findings import NAMESPACE, Finding, Rule, Severity
 from ._model import Permission, PrincipalKind
+from ._policy import PolicyEvaluationError, PolicyStatement, ResourcePolicy, resource_policies
 from ._rules import RULES, check
 
 if TYPE_CHECKING:
+    from ._budget import enforce_policy_budget
     from ._constructs import (
         CrossAccountPermission,
         FunctionUrlPermission,
@@ -43,6 +46,7 @@ __all__ = [
     "AlexaSkillPermission",
     "ApiGatewayInvokePermission",
     "CrossAccountPermission",
+    "Evaluation",
     "EventBridgeInvokePermission",
     "Finding",
     "FunctionUrlPermission",
@@ -50,13 +54,19 @@ __all__ = [
     "OrgPermission",
     "Permission",
     "PermissionValidationError",
+    "PolicyEvaluationError",
+    "PolicyStatement",
     "PrincipalKind",
+    "ResourcePolicy",
     "Rule",
     "S3InvokePermission",
     "ServiceInvokePermission",
     "Severity",
     "SnsInvokePermission",
+    "StatementVerdict",
     "check",
+    "enforce_policy_budget",
+    "resource_policies",
 ]
 
 _CDK_NAMES = {
@@ -70,6 +80,7 @@ _CDK_NAMES = {
     "LogsSubscriptionPermission": "_service_constructs",
     "ServiceInvokePermission": "_service_constructs",
     "SnsInvokePermission": "_service_constructs",
+    "enforce_policy_budget": "_budget",
 }
 """The constructs, loaded with aws_cdk on first use, by the private module that holds each."""
 

@@ -16,6 +16,7 @@ from constructs import Construct
 
 from . import _rules
 from ._acknowledge import UnsafeGrantValidation
+from ._budget import enforce_policy_budget
 from ._errors import PermissionValidationError
 from ._findings import Finding, Severity
 from ._model import Permission
@@ -35,6 +36,10 @@ class Grant(Construct):
 
     def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)
+        # Every function's whole policy must fit Lambda's 20,480 bytes: checked once per app, at
+        # synth, over every CfnPermission (ours and others'). The scope, not self: scopes already
+        # seen cost no call into the CDK.
+        enforce_policy_budget(scope)
         self.permissions: list[aws_lambda.CfnPermission] = []
         """The ``AWS::Lambda::Permission`` resources this construct made."""
         self.findings: list[Finding] = []
