@@ -74,7 +74,7 @@ fmt: $(VENV_STAMP) ## ruff format and ruff check --fix
 	ruff format .
 	ruff check --fix .
 
-bench: $(VENV_STAMP) $(NPM_STAMP) ## Time the constructs against raw CfnPermission (~12 min; benchmarks/RESULTS.md)
+bench: $(VENV_STAMP) $(NPM_STAMP) ## Time the constructs against raw CfnPermission (~11 min; benchmarks/RESULTS.md)
 	python benchmarks/run.py $(BENCH_ARGS)
 
 clean: ## Remove cdk.out and caches

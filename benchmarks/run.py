@@ -1,6 +1,6 @@
 """What the constructs cost against raw CloudFormation resources: the benchmark harness.
 
-One command runs everything (about 12 minutes on 2 shared cores; ``--quick``: about 1 minute)::
+One command runs everything (about 11 minutes on 2 shared cores; ``--quick``: about 1 minute)::
 
     make bench                      # or: .venv/bin/python benchmarks/run.py
     .venv/bin/python benchmarks/run.py --quick
@@ -483,9 +483,11 @@ def markdown(results: Results, sizes: Sequence[int], variants: Sequence[str], ru
         "",
         *table(results, "phase", "app", sizes, variants),
         "",
-        "Of which constructing (to the last grant) / `app.synth()`, validation off:",
+        "Of which constructing (from `cdk.App()` to the last grant), validation off:",
         "",
         *table(results, "build", "app", sizes, variants),
+        "",
+        "and `app.synth()` (where the validations run), validation off:",
         "",
         *table(results, "synth", "app", sizes, variants),
         "",
