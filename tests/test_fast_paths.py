@@ -151,3 +151,22 @@ def test_an_alias_still_carries_its_qualifier(stack: cdk.Stack) -> None:
         arn, qualifier, found = function_target(alias, "other")
         assert (arn, qualifier) == (alias.function_arn, "live")
         assert [f.rule.id for f in found] == ["LP112"]
+
+
+def test_properties_handed_to_the_budget_are_those_the_cdk_holds(stack: cdk.Stack) -> None:
+    from aws_cdk import aws_s3
+
+    from constructs_lambdaperm import FunctionUrlPermission, S3InvokePermission
+    from constructs_lambdaperm._app_templates import _KNOWN_PROPERTIES
+
+    fn = aws_lambda.Function.from_function_arn(
+        stack, "Fn", "arn:aws:lambda:us-east-1:111111111111:function:f"
+    )
+    grants = [
+        S3InvokePermission(stack, "S3", function=fn, bucket=aws_s3.Bucket(stack, "B")),
+        FunctionUrlPermission(stack, "Url", function=fn, auth_type="NONE", principal="*"),
+    ]
+    resources = [resource for grant in grants for resource in grant.permissions]
+    assert len(resources) == 3
+    for resource in resources:
+        assert dict(_KNOWN_PROPERTIES[resource]) == dict(resource._cfn_properties)

@@ -16,6 +16,7 @@ Properties changed with escape hatches (``add_property_override``) are not seen.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -40,6 +41,22 @@ _PERMISSION_KEYS = {
 """``CfnPermission``'s property names in the CDK and in CloudFormation."""
 
 _WANTED_TYPES = frozenset({PERMISSION_TYPE, *_KINDS})
+
+_KNOWN_PROPERTIES: weakref.WeakKeyDictionary[IConstruct, Mapping[str, Any]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def remember_properties(resource: aws_lambda.CfnPermission, properties: Mapping[str, Any]) -> None:
+    """Record the properties a grant gave its ``CfnPermission`` (the CDK's camelCase names).
+
+    Reading them back costs a call into the CDK per permission at synth; the grants already
+    hold them. A property changed later through the L1 or an escape hatch is not seen, as
+    overrides are not.
+    """
+    _KNOWN_PROPERTIES[resource] = properties
+
+
 _TYPE_OF_CLASS: dict[type, str | None] = {}
 
 
@@ -185,7 +202,10 @@ def _read(entry: _StackNodes, logical_ids: bool) -> StackTemplate:
     payload = {
         "env": [stack.account, stack.region, stack.stack_name],
         "permissions": [
-            [p.logical_id if logical_ids else f"#{i}", p._cfn_properties]
+            [
+                p.logical_id if logical_ids else f"#{i}",
+                _KNOWN_PROPERTIES.get(p) or p._cfn_properties,
+            ]
             for i, p in enumerate(entry.permissions)
         ],
         "resources": [

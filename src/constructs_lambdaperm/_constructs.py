@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping
 from dataclasses import replace
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
-from aws_cdk import aws_lambda, aws_s3
+from aws_cdk import aws_lambda
 from constructs import Construct
 
 from . import _tokens
@@ -14,6 +15,9 @@ from ._function_input import FunctionInput, function_target
 from ._grant import COMMON_NAMES, Grant
 from ._model import INVOKE, INVOKE_URL, Permission, PrincipalKind
 from ._rules import intent
+
+if TYPE_CHECKING:  # only in annotations: importing aws_s3 costs about 15 ms
+    from aws_cdk import aws_s3
 
 
 class S3InvokePermission(Grant):
@@ -66,8 +70,7 @@ class S3InvokePermission(Grant):
         self._refuse(intent.exactly_one(bucket=bucket, bucket_arn=bucket_arn))
         owner: str | None = None
         if bucket is not None:
-            bucket_arn = bucket.bucket_arn
-            owner = bucket.env.account
+            bucket_arn, owner = _arn_and_account(bucket)
         assert bucket_arn is not None
         mismatch = None
         if source_account is None:
@@ -91,6 +94,21 @@ class S3InvokePermission(Grant):
             ],
             [intent.S3_BUCKET.check(bucket_arn), mismatch, *found],
         )
+
+
+def _arn_and_account(bucket: aws_s3.IBucket) -> tuple[str, str]:
+    # Four jsii round trips (bucketArn, env and its account and region), the same answer for
+    # every grant from the bucket: read once per bucket object.
+    try:
+        known = _BUCKETS.get(bucket)
+    except TypeError:  # not weakly referenceable
+        return bucket.bucket_arn, bucket.env.account
+    if known is None:
+        known = _BUCKETS[bucket] = (bucket.bucket_arn, bucket.env.account)
+    return known
+
+
+_BUCKETS: weakref.WeakKeyDictionary[aws_s3.IBucket, tuple[str, str]] = weakref.WeakKeyDictionary()
 
 
 class CrossAccountPermission(Grant):
