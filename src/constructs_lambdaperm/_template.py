@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from . import _tokens
-from ._model import Permission, parse_function_name
-from ._rules.fields import check_field
+from ._model import Permission
+from ._rules.documented import resolve_function
 
 PERMISSION_TYPE = "AWS::Lambda::Permission"
 
@@ -73,13 +73,10 @@ def _is_join(argument: Any) -> bool:
 
 def permission_from_properties(properties: Mapping[str, Any]) -> Permission:
     """The model of one resource's properties."""
-    function_name = value_text(properties.get("FunctionName")) or ""
-    qualifier = None
-    if (
-        not _tokens.is_unresolved(function_name)
-        and check_field("FunctionName", function_name) is None
-    ):
-        qualifier = parse_function_name(function_name).qualifier
+    # The qualifier a template carries is FunctionName's suffix, read as the constructs read it.
+    function_name, qualifier, _ = resolve_function(
+        value_text(properties.get("FunctionName")) or "", None
+    )
     via_url = properties.get("InvokedViaFunctionUrl")
     return Permission(
         function_name=function_name,
