@@ -7,6 +7,7 @@ CLI's own process.
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -73,3 +74,22 @@ def permission_resources(stack: cdk.Stack) -> dict[str, Any]:
 def permissions_of() -> Callable[[cdk.Stack], dict[str, Any]]:
     """Synthesize a stack and return its permission resources."""
     return permission_resources
+
+
+def plugin_violations(app: cdk.App) -> list[tuple[str, str, list[str]]]:
+    """What this library's validation plugin reported in ``app``'s last synth.
+
+    ``(rule, severity, construct paths)`` per violation, read from the CDK's validation report;
+    acknowledged (suppressed) violations are left out, as the CDK leaves them out of its verdict.
+    """
+    report = json.loads((Path(app.outdir) / "validation-report.json").read_text())
+    return [
+        (
+            violation["ruleName"],
+            violation["severity"],
+            [c.get("constructPath") for c in violation["violatingConstructs"]],
+        )
+        for plugin in report["pluginReports"]
+        if plugin["pluginName"] == "LambdaPerm"
+        for violation in plugin["violations"]
+    ]

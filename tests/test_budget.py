@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
 import pytest
-from aws_cdk import assertions, aws_apigateway, aws_lambda
+from aws_cdk import aws_apigateway, aws_lambda
 
+from conftest import plugin_violations
 from constructs_lambdaperm._budget import enforce_policy_budget
 from constructs_lambdaperm._policy import ResourcePolicy, resource_policies
 from constructs_lambdaperm._rules.budget import check_policy
@@ -139,19 +141,17 @@ def _app(grants: dict[str, dict[str, Any]]) -> tuple[cdk.App, cdk.Stack]:
 
 
 def test_synth_passes_at_exactly_20480_bytes() -> None:
-    app, stack = _app(AT_LIMIT)
+    app, _ = _app(AT_LIMIT)
     (policy,) = resource_policies(app)
     assert policy.size == LIMIT
     app.synth()
-    warnings = assertions.Annotations.from_stack(stack).find_warning(
-        "*", assertions.Match.string_like_regexp("LambdaPerm::LP402")
-    )
-    assert len(warnings) == 1
+    # The function is named, not in the app: the warning sits on the largest statement.
+    assert plugin_violations(app) == [("LP402", "warning", ["S/P00"])]
 
 
 def test_synth_fails_one_byte_over_with_the_policys_statements() -> None:
     app, _ = _app(OVER_LIMIT)
-    with pytest.raises(RuntimeError, match=r"LP401.*20,481 bytes") as raised:
+    with pytest.raises(RuntimeError, match=r"(?s)20,481 bytes.*LambdaPerm::LP401") as raised:
         app.synth()
     assert "S/P00: " in str(raised.value)
 
@@ -190,7 +190,7 @@ def test_permissions_in_several_stacks_share_the_functions_budget() -> None:
     with pytest.raises(RuntimeError, match="LP401") as raised:
         app.synth()
     message = str(raised.value)
-    assert message.count("[LambdaPerm::LP401]") == 1
+    assert message.count("Rule LambdaPerm::LP401") == 1
     assert "Consumer/P10: " in message
     assert "Producer/P10: " in message
     assert FUNCTION in message
@@ -210,12 +210,13 @@ def test_the_warning_can_be_acknowledged() -> None:
             source_arn=f"{API}/prod/GET/r{i}",
         )
     enforce_policy_budget(stack)
-    cdk.Annotations.of(stack).acknowledge_warning("LambdaPerm::LP402", "reviewed in SEC-7")
     app.synth()
-    warnings = assertions.Annotations.from_stack(stack).find_warning(
-        "*", assertions.Match.string_like_regexp("LP402")
+    assert [rule for rule, _, _ in plugin_violations(app)] == ["LP402"]
+    cdk.Validations.of(stack).acknowledge(
+        cdk.Acknowledgment(id="LambdaPerm::LP402", reason="reviewed in SEC-7")
     )
-    assert warnings == []
+    app.synth(force=True)
+    assert plugin_violations(app) == []
 
 
 def test_the_warning_sits_on_the_function() -> None:
@@ -233,11 +234,9 @@ def test_the_warning_sits_on_the_function() -> None:
         )
     enforce_policy_budget(fn)
     app.synth()
-    (warning,) = assertions.Annotations.from_stack(stack).find_warning(
-        "*", assertions.Match.string_like_regexp("LP402")
-    )
-    assert warning.id == "/S/Fn/Resource"
-    assert "18,513 bytes, 90% of Lambda's limit" in str(warning.entry.data)
+    assert plugin_violations(app) == [("LP402", "warning", ["S/Fn/Resource"])]
+    report = (Path(app.outdir) / "validation-report.json").read_text()
+    assert "18,513 bytes, 90% of Lambda's limit" in report
 
 
 def test_an_api_with_a_permission_per_method_is_refused_with_the_wildcard_fix() -> None:
@@ -279,7 +278,26 @@ def test_the_warning_can_be_acknowledged_with_a_reason_too() -> None:
         cdk.Acknowledgment(id="LambdaPerm::LP402", reason="the API is split in SEC-7")
     )
     app.synth()
-    warnings = assertions.Annotations.from_stack(stack).find_warning(
-        "*", assertions.Match.string_like_regexp("LP402")
+    assert plugin_violations(app) == []
+
+
+def test_a_warning_acknowledged_without_a_reason_fails_synth() -> None:
+    app = cdk.App()
+    stack = cdk.Stack(app, "S", env=ENV)
+    fn = _function(stack)
+    enforce_policy_budget(stack)
+    cdk.Validations.of(fn).acknowledge(cdk.Acknowledgment(id="LambdaPerm::LP402", reason="ok"))
+    with pytest.raises(RuntimeError, match="LP501"):
+        app.synth()
+    assert plugin_violations(app) == [("LP501", "fatal", ["S/Fn"])]
+
+
+def test_an_error_over_the_limit_cannot_be_acknowledged() -> None:
+    app, stack = _app(OVER_LIMIT)
+    cdk.Validations.of(stack).acknowledge(
+        cdk.Acknowledgment(id="LambdaPerm::LP401", reason="we will split it later")
     )
-    assert warnings == []
+    with pytest.raises(RuntimeError, match="LP401"):
+        app.synth()
+    rules = sorted((rule, severity) for rule, severity, _ in plugin_violations(app))
+    assert rules == [("LP401", "fatal"), ("LP501", "fatal")]

@@ -36,6 +36,8 @@ FAMILY_SEVERITIES = {
     "LP3": {Severity.UNSAFE},
     # The size budget: over the limit is an error (LP401), near it a warning (LP402).
     "LP4": {Severity.ERROR, Severity.WARNING},
+    # Acknowledgements that cannot be honoured.
+    "LP5": {Severity.ERROR},
 }
 
 

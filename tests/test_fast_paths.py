@@ -9,6 +9,7 @@ import pytest
 from aws_cdk import aws_lambda
 from constructs import Construct
 
+from conftest import plugin_violations
 from constructs_lambdaperm import CrossAccountPermission, Permission
 from constructs_lambdaperm._acknowledge import settle_at_synth
 from constructs_lambdaperm._api_model import _builtin_lambda_model
@@ -64,21 +65,24 @@ def _acknowledge(scope: Construct, rule_id: str, reason: str = "reviewed in tick
     cdk.Validations.of(scope).acknowledge(cdk.Acknowledgment(id=rule_id, reason=reason))
 
 
-def test_a_bad_acknowledgement_on_a_safe_grant_is_refused_at_its_own_path(
+def test_a_grant_with_nothing_unsafe_adds_no_validation(app: cdk.App, stack: cdk.Stack) -> None:
+    grant = Construct(stack, "Grant")
+    settle_at_synth(grant, [], {})
+    assert grant.node.validate() == []
+    assert _synth_errors(app) == ""
+
+
+def test_a_bad_acknowledgement_on_a_safe_grant_is_refused_at_its_path(
     app: cdk.App, stack: cdk.Stack
 ) -> None:
-    inner = Construct(stack, "Inner")
-    quiet = Construct(inner, "Quiet")
-    settle_at_synth(inner, quiet, [], {})
-    grant = Construct(inner, "Grant")
-    settle_at_synth(inner, grant, [], {})
+    grant = CrossAccountPermission(stack, "Partner", function="fn", principal="223456789012")
     assert _synth_errors(app) == ""
     _acknowledge(grant, "LambdaPerm::LP999")
-    expected = "[Stack/Inner/Grant] LambdaPerm::LP999 is acknowledged but no such rule exists"
-    assert expected in _synth_errors(app)
+    errors = _synth_errors(app)
+    assert "LambdaPerm::LP999 is acknowledged but no such rule exists" in errors
+    assert plugin_violations(app) == [("LP501", "fatal", ["Stack/Partner"])]
     errors = _synth_errors(app)  # a second synth reports it once, not twice
-    assert errors.count("LP999") == 1
-    assert "Quiet" not in errors
+    assert errors.count("LambdaPerm::LP999 is acknowledged") == 1
 
 
 def test_an_unsafe_finding_is_settled_on_the_construct(app: cdk.App, stack: cdk.Stack) -> None:
@@ -87,7 +91,7 @@ def test_an_unsafe_finding_is_settled_on_the_construct(app: cdk.App, stack: cdk.
         grant, "Resource", action="*", function_name="fn", principal="223456789012"
     )
     finding = security.WILDCARD_ACTION.finding("wildcard", parameter="Action", value="*")
-    settle_at_synth(stack, grant, [(resource, [finding])], {})
+    settle_at_synth(grant, [(resource, [finding])], {})
     assert "[Stack/Grant] [LambdaPerm::LP305] Action: wildcard" in _synth_errors(app)
     _acknowledge(stack, "LambdaPerm::LP305")
     assert _synth_errors(app) == ""
@@ -151,22 +155,3 @@ def test_an_alias_still_carries_its_qualifier(stack: cdk.Stack) -> None:
         arn, qualifier, found = function_target(alias, "other")
         assert (arn, qualifier) == (alias.function_arn, "live")
         assert [f.rule.id for f in found] == ["LP112"]
-
-
-def test_properties_handed_to_the_budget_are_those_the_cdk_holds(stack: cdk.Stack) -> None:
-    from aws_cdk import aws_s3
-
-    from constructs_lambdaperm import FunctionUrlPermission, S3InvokePermission
-    from constructs_lambdaperm._app_templates import _KNOWN_PROPERTIES
-
-    fn = aws_lambda.Function.from_function_arn(
-        stack, "Fn", "arn:aws:lambda:us-east-1:111111111111:function:f"
-    )
-    grants = [
-        S3InvokePermission(stack, "S3", function=fn, bucket=aws_s3.Bucket(stack, "B")),
-        FunctionUrlPermission(stack, "Url", function=fn, auth_type="NONE", principal="*"),
-    ]
-    resources = [resource for grant in grants for resource in grant.permissions]
-    assert len(resources) == 3
-    for resource in resources:
-        assert dict(_KNOWN_PROPERTIES[resource]) == dict(resource._cfn_properties)

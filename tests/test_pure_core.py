@@ -11,7 +11,7 @@ from conftest import ROOT
 PROBE = """
 import json, sys
 import constructs_lambdaperm as lp
-from constructs_lambdaperm import _cli, _evaluate, _policy, _render, _template, testing
+from constructs_lambdaperm import _assembly, _cli, _evaluate, _policy, _render, _template, testing
 findings = lp.check(lp.Permission(function_name="fn", principal="*"))
 template = {"Resources": {"P": {"Type": "AWS::Lambda::Permission", "Properties": {
     "FunctionName": "fn", "Action": "lambda:InvokeFunction", "Principal": "*"}}}}

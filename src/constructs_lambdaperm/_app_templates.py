@@ -16,8 +16,7 @@ Properties changed with escape hatches (``add_property_override``) are not seen.
 
 from __future__ import annotations
 
-import weakref
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import aws_cdk as cdk
@@ -41,21 +40,6 @@ _PERMISSION_KEYS = {
 """``CfnPermission``'s property names in the CDK and in CloudFormation."""
 
 _WANTED_TYPES = frozenset({PERMISSION_TYPE, *_KINDS})
-
-_KNOWN_PROPERTIES: weakref.WeakKeyDictionary[IConstruct, Mapping[str, Any]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def remember_properties(resource: aws_lambda.CfnPermission, properties: Mapping[str, Any]) -> None:
-    """Record the properties a grant gave its ``CfnPermission`` (the CDK's camelCase names).
-
-    Reading them back costs a call into the CDK per permission at synth; the grants already
-    hold them. A property changed later through the L1 or an escape hatch is not seen, as
-    overrides are not.
-    """
-    _KNOWN_PROPERTIES[resource] = properties
-
 
 _TYPE_OF_CLASS: dict[type, str | None] = {}
 
@@ -126,40 +110,11 @@ def _stack_key(stack: cdk.Stack) -> str:
     return stack.node.path or stack.stack_name
 
 
-def read_stacks(root: IConstruct, *, logical_ids: bool = True) -> list[StackTemplate]:
-    """Every stack under ``root`` (``root`` included), with what the policies need of it.
-
-    With ``logical_ids=False`` the permissions' logical IDs are not read (one call into the
-    CDK each): they are keyed ``#0``, ``#1``... and :func:`logical_ids_of` reads them later.
-    """
+def read_stacks(root: IConstruct) -> list[StackTemplate]:
+    """Every stack under ``root`` (``root`` included), with what the policies need of it."""
     nodes = root.node.find_all()
     found = _assign(nodes)
-    return [_read(entry, logical_ids) for entry in found]
-
-
-def logical_ids_of(
-    stacks: Sequence[StackTemplate], keys: Iterable[tuple[str, str]]
-) -> dict[tuple[str, str], str]:
-    """The logical IDs of the permissions ``(stack key, placeholder key)``, one call a stack."""
-    by_key = {stack.key: stack for stack in stacks}
-    wanted: dict[str, list[str]] = {}
-    for stack_key, key in keys:
-        wanted.setdefault(stack_key, []).append(key)
-    found: dict[tuple[str, str], str] = {}
-    for stack_key, placeholders in wanted.items():
-        paths = by_key[stack_key].paths
-        if not isinstance(paths, _Paths):
-            continue
-        nodes = [paths.construct(key) for key in placeholders]
-        tokens = [node.logical_id for node in nodes if isinstance(node, cdk.CfnElement)]
-        resolved = paths.stack.resolve(tokens) or []
-        found.update(
-            {
-                (stack_key, key): str(value)
-                for key, value in zip(placeholders, resolved, strict=True)
-            }
-        )
-    return found
+    return [_read(entry) for entry in found]
 
 
 def _assign(nodes: list[IConstruct]) -> list[_StackNodes]:
@@ -197,17 +152,11 @@ def _literal(value: Any) -> bool:
     return isinstance(value, str | int | float | bool)
 
 
-def _read(entry: _StackNodes, logical_ids: bool) -> StackTemplate:
+def _read(entry: _StackNodes) -> StackTemplate:
     stack = entry.stack
     payload = {
         "env": [stack.account, stack.region, stack.stack_name],
-        "permissions": [
-            [
-                p.logical_id if logical_ids else f"#{i}",
-                _KNOWN_PROPERTIES.get(p) or p._cfn_properties,
-            ]
-            for i, p in enumerate(entry.permissions)
-        ],
+        "permissions": [[p.logical_id, p._cfn_properties] for p in entry.permissions],
         "resources": [
             [
                 r.logical_id,
@@ -251,7 +200,6 @@ def _read(entry: _StackNodes, logical_ids: bool) -> StackTemplate:
         account=account if isinstance(account, str) else None,
         region=region if isinstance(region, str) else None,
         paths=_Paths(stack, nodes),
-        permission_ids_known=logical_ids,
     )
 
 

@@ -1,43 +1,57 @@
-"""The size budget at synth: every function's policy in the app fits Lambda's 20,480 bytes.
+"""The app-wide check at synth: a CDK validation plugin over the synthesized templates.
 
-One validation per app, on its root, registered by :func:`enforce_policy_budget` (each of this
-library's constructs calls it). When the app synthesizes it reads every ``CfnPermission`` of the
-app (``_app_templates``, one walk of the tree), renders the policy of each function and
-qualifier (``_policy``) and applies LP401 (over the limit: synth fails) and LP402 (over 80%, or
-maybe over the limit because of deploy-time values: a warning).
+Registered once per app by :func:`enforce_policy_budget` (each of this library's constructs calls
+it). The CDK runs it after writing the cloud assembly, so it reads files, not the construct tree:
+no call into the CDK per resource, whatever the size of the app. It reports
 
-LP402 is a CDK warning with a stable ID: ``Annotations.of(scope).acknowledge_warning(
-"LambdaPerm::LP402")`` on the function, its stack or any scope above the function silences it,
-and so does ``Validations.of(scope).acknowledge(...)`` with a reason.
+- LP401: a function's policy over Lambda's 20,480 bytes (fatal: synth fails);
+- LP402: a policy over 80% of it, or maybe over it because of deploy-time values (a warning);
+- LP501: an acknowledgement of a ``LambdaPerm::`` rule that cannot be honoured (fatal).
+
+Its findings appear in the CDK's validation report (``cdk.out/validation-report.json``), at the
+construct path of each resource concerned. The CDK itself honours acknowledgements of LP402
+(``Validations.of(scope).acknowledge(...)`` on the function or any scope above it); fatal
+violations cannot be acknowledged.
 """
 
 from __future__ import annotations
 
 import weakref
+from collections.abc import Mapping, Sequence
+from importlib import metadata
+from pathlib import Path
+from typing import Any
 
+import aws_cdk as cdk
 import jsii
-from aws_cdk import Annotations
-from constructs import IConstruct, IValidation
+from constructs import IConstruct
 
-from ._acknowledge import acknowledgements
-from ._app_templates import logical_ids_of, read_stacks
-from ._findings import MIN_REASON_LENGTH, Finding
-from ._policy import ResourcePolicy, policies_of, with_logical_ids
-from ._references import Resolver, StackTemplate
-from ._rules.budget import POLICY_NEAR_LIMIT, WARNING_RATIO, check_policy
+from ._assembly import AssemblyStack, read_stack
+from ._findings import NAMESPACE, Finding, Severity
+from ._policy import ResourcePolicy, policies_of
+from ._references import Resolver
+from ._rules.acknowledgements import check_acknowledgements
+from ._rules.budget import check_policy
 
 _REGISTERED: weakref.WeakSet[IConstruct] = weakref.WeakSet()
-"""The roots that have the validation."""
+"""The apps that have the plugin."""
 _SEEN: weakref.WeakSet[IConstruct] = weakref.WeakSet()
 """Scopes already handled: their root is not asked for again (two calls into the CDK)."""
+
+_SEVERITY = {Severity.ERROR: "fatal", Severity.UNSAFE: "error", Severity.WARNING: "warning"}
+"""How the CDK's report shows each severity. "fatal" is the one the CDK never lets an
+acknowledgement suppress, as invalid values are never acknowledgeable here."""
 
 
 def enforce_policy_budget(scope: IConstruct) -> None:
     """Check, when the app synthesizes, that every function's policy fits Lambda's limit.
 
-    Registers one validation on the root of ``scope``'s app however many times it is called
-    (calls with a scope already seen cost nothing). The validation fails synth for a policy
-    over 20,480 bytes (LP401) and warns above 80% of it (LP402).
+    Adds this library's validation plugin to the ``App`` that holds ``scope``, once however
+    many times it is called (calls with a scope already seen cost nothing). When the app
+    synthesizes, the plugin fails synth for a policy over 20,480 bytes (LP401), warns above 80%
+    of it (LP402) and refuses acknowledgements of ``LambdaPerm::`` rules that cannot be
+    honoured (LP501). An app whose root is not an ``App`` (a bare ``Stage`` or construct)
+    runs no validation plugin, so nothing is added.
     """
     try:
         if scope in _SEEN:
@@ -46,61 +60,122 @@ def enforce_policy_budget(scope: IConstruct) -> None:
     except TypeError:  # not weakly referenceable: just look the root up
         pass
     root = scope.node.root
-    if root in _REGISTERED:
+    if root in _REGISTERED or not isinstance(root, cdk.App):
         return
     _REGISTERED.add(root)
-    root.node.add_validation(PolicyBudgetValidation(root))
+    cdk.Validations.of(root).add_plugins(LambdaPermPlugin())
 
 
-@jsii.implements(IValidation)
-class PolicyBudgetValidation:
-    """Refuses a synth in which a function's resource-based policy exceeds 20,480 bytes."""
+@jsii.implements(cdk.IPolicyValidationPlugin)
+class LambdaPermPlugin:
+    """The CDK validation plugin that checks every function's policy and every acknowledgement.
 
-    def __init__(self, root: IConstruct) -> None:
-        self._root = root
+    It checks every ``AWS::Lambda::Permission`` in the synthesized templates, whichever
+    construct made it (``Function.add_permission``, a raw ``CfnPermission``, another library).
+    """
 
-    def validate(self) -> list[str]:
-        """An error for each policy over the limit; a warning for each one near it.
+    @property
+    def name(self) -> str:
+        """The plugin's name: the namespace of its rule IDs."""
+        return NAMESPACE
 
-        The permissions' logical IDs (which only the Sids' lengths depend on) are read for the
-        policies that may be near the limit only: each costs a call into the CDK.
-        """
-        stacks = read_stacks(self._root, logical_ids=False)
-        resolver = Resolver(stacks)
-        policies = policies_of(stacks, resolver)
-        near = [p for p in policies if p.size > WARNING_RATIO * p.limit]
-        if near:
-            keys = [(s.stack, s.logical_id) for p in near for s in p.statements]
-            logical_ids = logical_ids_of(stacks, keys)
-            names = {stack.key: resolver.stack_name(stack) for stack in stacks}
-            policies = [with_logical_ids(p, logical_ids, names) for p in near]
-        errors: list[str] = []
-        for policy in policies:
-            for finding in check_policy(policy):
-                if finding.blocking:
-                    errors.append(finding.describe())
-                else:
-                    _warn(policy, finding, stacks)
-        return errors
+    @property
+    def version(self) -> str:
+        """The version of constructs-lambdaperm."""
+        try:
+            return metadata.version("constructs-lambdaperm")
+        except metadata.PackageNotFoundError:  # run from a source tree
+            return "0.0.0"
 
+    @property
+    def rule_ids(self) -> list[str]:
+        """The rules it reports."""
+        return ["LP401", "LP402", "LP501"]
 
-def _warn(policy: ResourcePolicy, finding: Finding, stacks: list[StackTemplate]) -> None:
-    """Put the warning on the function when it is in the app, else on its first permission."""
-    by_key = {stack.key: stack for stack in stacks}
-    target: IConstruct | None = None
-    if policy.function_stack is not None and policy.function_logical_id is not None:
-        target = _construct(by_key[policy.function_stack], policy.function_logical_id)
-    if target is None:
-        first = policy.statements[0]
-        target = _construct(by_key[first.stack], first._key or first.logical_id)
-    if target is None:
-        return
-    reason = acknowledgements(target).get(POLICY_NEAR_LIMIT.qualified_id)
-    if reason is not None and len(reason.strip()) >= MIN_REASON_LENGTH:
-        return
-    Annotations.of(target).add_warning_v2(finding.rule_id, finding.describe())
+    def validate(self, context: cdk.IPolicyValidationContext) -> cdk.PolicyValidationPluginReport:
+        """Read the synthesized stacks and report what is wrong with them."""
+        manifests: dict[Path, Any] = {}
+        stacks = [
+            read_stack(
+                stack.template_path,
+                stack.stack_construct_path,
+                account=stack.account_id,
+                region=stack.region,
+                manifests=manifests,
+            )
+            for stack in context.stack_templates
+        ]
+        violations = _budget_violations(stacks) + _acknowledgement_violations(stacks)
+        return cdk.PolicyValidationPluginReport(
+            success=not any(v.severity == "fatal" for v in violations),
+            violations=violations,
+        )
 
 
-def _construct(stack: StackTemplate, logical_id: str) -> IConstruct | None:
-    construct = getattr(stack.paths, "construct", None)
-    return construct(logical_id) if construct is not None else None
+def _budget_violations(stacks: Sequence[AssemblyStack]) -> list[cdk.PolicyViolation]:
+    templates = [stack.template for stack in stacks]
+    by_key = {stack.template.key: stack for stack in stacks}
+    violations: list[cdk.PolicyViolation] = []
+    for policy in policies_of(templates, Resolver(templates)):
+        for finding in check_policy(policy):
+            where = _policy_resources(policy, by_key)
+            resources = [
+                cdk.PolicyViolatingResource(
+                    resource_logical_id=logical_id,
+                    template_path=by_key[stack].template_path,
+                    construct_path=by_key[stack].template.paths.get(logical_id),
+                    locations=[],
+                )
+                for stack, logical_id in where
+            ]
+            violations.append(_violation(finding, resources))
+    return violations
+
+
+def _policy_resources(
+    policy: ResourcePolicy, stacks: Mapping[str, AssemblyStack]
+) -> list[tuple[str, str]]:
+    """Where the report shows a policy's finding: its function, else its largest statement.
+
+    One resource, because the CDK's report repeats the whole finding for each resource (the
+    message lists the statements). An acknowledgement of a warning on that resource or above
+    it (the function, its stack, the app) silences it.
+    """
+    if (
+        policy.function_stack is not None
+        and policy.function_stack in stacks
+        and policy.function_logical_id is not None
+    ):
+        return [(policy.function_stack, policy.function_logical_id)]
+    largest = max(policy.statements, key=lambda s: s.size)
+    return [(largest.stack, largest.logical_id)]
+
+
+def _acknowledgement_violations(stacks: Sequence[AssemblyStack]) -> list[cdk.PolicyViolation]:
+    seen: set[tuple[str, str, str]] = set()
+    violations: list[cdk.PolicyViolation] = []
+    for stack in stacks:
+        # The same acknowledgement is reported once, however many stacks record it.
+        acknowledged = [
+            (a.path, a.rule_id, a.reason)
+            for a in stack.acknowledged
+            if (a.path, a.rule_id, a.reason) not in seen
+        ]
+        seen.update(acknowledged)
+        for finding in check_acknowledgements(acknowledged):
+            resource = cdk.PolicyViolatingResource(construct_path=finding.location[0], locations=[])
+            violations.append(_violation(finding, [resource]))
+    return violations
+
+
+def _violation(
+    finding: Finding, resources: list[cdk.PolicyViolatingResource]
+) -> cdk.PolicyViolation:
+    return cdk.PolicyViolation(
+        rule_name=finding.rule.id,
+        description=finding.message,
+        fix=finding.fix,
+        severity=_SEVERITY[finding.severity],
+        violating_resources=resources,
+        rule_metadata={"title": finding.rule.title, "documentation": finding.rule.doc_url},
+    )

@@ -16,7 +16,6 @@ from constructs import Construct
 
 from . import _rules
 from ._acknowledge import settle_at_synth
-from ._app_templates import remember_properties
 from ._budget import enforce_policy_budget
 from ._errors import PermissionValidationError
 from ._findings import Finding, Severity
@@ -41,7 +40,6 @@ class Grant(Construct):
         # synth, over every CfnPermission (ours and others'). The scope, not self: scopes already
         # seen cost no call into the CDK.
         enforce_policy_budget(scope)
-        self._scope = scope
         self.permissions: list[aws_lambda.CfnPermission] = []
         """The ``AWS::Lambda::Permission`` resources this construct made."""
         self.findings: list[Finding] = []
@@ -62,7 +60,7 @@ class Grant(Construct):
             resource = _cfn_permission(self, child_id, permission)
             self.permissions.append(resource)
             unsafe.append((resource, [f for f in found if f.severity is Severity.UNSAFE]))
-        settle_at_synth(self._scope, self, unsafe, self._PARAMETER_NAMES)
+        settle_at_synth(self, unsafe, self._PARAMETER_NAMES)
 
     def _raise_if_invalid(self, findings: Sequence[Finding]) -> None:
         errors = [f for f in findings if f.blocking and f.severity is Severity.ERROR]
@@ -76,18 +74,7 @@ class Grant(Construct):
 
 
 def _cfn_permission(scope: Construct, id: str, permission: Permission) -> aws_lambda.CfnPermission:
-    properties = {
-        "action": permission.action,
-        "functionName": permission.function_name,
-        "principal": permission.principal,
-        "eventSourceToken": permission.event_source_token,
-        "functionUrlAuthType": permission.function_url_auth_type,
-        "invokedViaFunctionUrl": permission.invoked_via_function_url,
-        "principalOrgId": permission.principal_org_id,
-        "sourceAccount": permission.source_account,
-        "sourceArn": permission.source_arn,
-    }
-    resource = aws_lambda.CfnPermission(
+    return aws_lambda.CfnPermission(
         scope,
         id,
         action=permission.action,
@@ -100,6 +87,3 @@ def _cfn_permission(scope: Construct, id: str, permission: Permission) -> aws_la
         source_account=permission.source_account,
         source_arn=permission.source_arn,
     )
-    # The policy budget reads these at synth; handing them over saves a call per permission.
-    remember_properties(resource, {k: v for k, v in properties.items() if v is not None})
-    return resource

@@ -57,12 +57,11 @@ class PolicyStatement:
     logical_id: str
     """The ``AWS::Lambda::Permission`` resource's logical ID."""
     _paths: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
-    _key: str = field(default="", repr=False, compare=False)
 
     @property
     def path(self) -> str | None:
         """The construct path of the ``CfnPermission`` in a CDK app; ``None`` for templates."""
-        return self._paths.get(self._key or self.logical_id)
+        return self._paths.get(self.logical_id)
 
     @property
     def location(self) -> str:
@@ -374,8 +373,7 @@ def _statement(
     if via_url is not None:
         expanded["InvokedViaFunctionUrl"] = via_url
     permission = replace(permission_from_properties(expanded), qualifier=target.qualifier)
-    name = logical_id if stack.permission_ids_known else _render.bounded_marker("LogicalId", 255)
-    sid = _render.sid_placeholder(resolver.stack_name(stack), name)
+    sid = _render.sid_placeholder(resolver.stack_name(stack), logical_id)
     rendered = _render.statement(permission, sid=sid, partition=resolver.partition(stack))
     return PolicyStatement(
         sid=sid,
@@ -384,28 +382,4 @@ def _statement(
         stack=stack.key,
         logical_id=logical_id,
         _paths=stack.paths,
-        _key=logical_id,
     )
-
-
-def with_logical_ids(
-    policy: ResourcePolicy,
-    logical_ids: Mapping[tuple[str, str], str],
-    stack_names: Mapping[str, str],
-) -> ResourcePolicy:
-    """``policy`` with the statements' placeholder keys replaced by their logical IDs.
-
-    ``logical_ids`` maps ``(stack key, placeholder)`` to the logical ID; ``stack_names`` gives
-    each stack's name (or marker) for the Sids.
-    """
-    statements: list[PolicyStatement] = []
-    for statement in policy.statements:
-        logical_id = logical_ids.get((statement.stack, statement.logical_id))
-        if logical_id is None:
-            statements.append(statement)
-            continue
-        sid = _render.sid_placeholder(stack_names[statement.stack], logical_id)
-        rendered = {**statement.statement, "Sid": sid}
-        statements.append(replace(statement, sid=sid, statement=rendered, logical_id=logical_id))
-    statements.sort(key=lambda s: (s.stack, s.logical_id))
-    return replace(policy, statements=tuple(statements))

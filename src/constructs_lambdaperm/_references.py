@@ -71,10 +71,6 @@ class StackTemplate:
     """The stack's partition. Default: - the partition of ``region``."""
     paths: Mapping[str, str] = field(default_factory=dict)
     """Construct paths by logical ID, for CDK apps."""
-    permission_ids_known: bool = True
-    """``False`` when the permissions' logical IDs were not read (it costs a call into the CDK
-    each): their keys are then placeholders (``#1``...) and their Sids counted at their
-    longest."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from .._findings import Finding
 from .._model import Permission
-from . import budget, documented, fields, intent, security, services
+from . import acknowledgements, budget, documented, fields, intent, security, services
 from ._registry import CHECKS, RULES
 
-__all__ = ["RULES", "budget", "check", "documented", "fields", "intent", "security", "services"]
+__all__ = [
+    "RULES",
+    "acknowledgements",
+    "budget",
+    "check",
+    "documented",
+    "fields",
+    "intent",
+    "security",
+    "services",
+]
 
 
 def check(permission: Permission) -> list[Finding]:

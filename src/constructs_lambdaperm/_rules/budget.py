@@ -1,8 +1,8 @@
 """LP401-LP402: a function's resource-based policy fits Lambda's 20,480-byte limit.
 
 These rules look at a whole policy (every statement on one function, version or alias), not at
-one permission, so they do not run in ``check``: the app-wide budget validation (``_budget``)
-runs :func:`check_policy` on each policy of the app when it synthesizes.
+one permission, so they do not run in ``check``: the app's validation plugin (``_budget``) runs
+:func:`check_policy` on each policy of the synthesized templates.
 """
 
 from __future__ import annotations
@@ -54,7 +54,8 @@ POLICY_NEAR_LIMIT = define(
     ),
     fix=(
         "merge statements that differ only by SourceArn into one wildcard statement, or "
-        "acknowledge: Annotations.of(scope).acknowledge_warning('LambdaPerm::LP402')"
+        "acknowledge it on the function or a scope above: Validations.of(scope).acknowledge("
+        "Acknowledgment(id='LambdaPerm::LP402', reason='...'))"
     ),
     doc_url=QUOTAS_URL,
 )

@@ -1,0 +1,95 @@
+"""The cloud-assembly front end, and the validation plugin reading it after synthesis."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_lambda
+
+from conftest import ACCOUNT, REGION, plugin_violations
+from constructs_lambdaperm import CrossAccountPermission, enforce_policy_budget
+from constructs_lambdaperm._assembly import Acknowledged, read_stack
+
+ENV = cdk.Environment(account=ACCOUNT, region=REGION)
+API = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:abcde12345"
+
+
+def _synthesized(tmp_path: Path) -> Path:
+    app = cdk.App(outdir=str(tmp_path))
+    stack = cdk.Stack(app, "Stack", env=ENV, stack_name="thumbnails-prod")
+    grant = CrossAccountPermission(stack, "Partner", function="fn", principal="223456789012")
+    cdk.Validations.of(grant).acknowledge(
+        cdk.Acknowledgment(id="LambdaPerm::LP402", reason="reviewed in SEC-7")
+    )
+    app.synth()
+    return tmp_path / "Stack.template.json"
+
+
+def test_a_stack_is_read_with_its_name_paths_and_acknowledgements(tmp_path: Path) -> None:
+    stack = read_stack(str(_synthesized(tmp_path)), "Stack", account=ACCOUNT, region=REGION)
+    template = stack.template
+    assert (template.key, template.name) == ("Stack", "thumbnails-prod")
+    (logical_id,) = [
+        lid for lid, r in template.resources.items() if r["Type"] == "AWS::Lambda::Permission"
+    ]
+    assert template.paths[logical_id] == "Stack/Partner/Resource"
+    assert stack.acknowledged == (
+        Acknowledged("Stack/Partner", "LambdaPerm::LP402", "reviewed in SEC-7"),
+    )
+
+
+def test_metadata_written_inline_in_the_manifest_is_read_too(tmp_path: Path) -> None:
+    template = _synthesized(tmp_path)
+    manifest_file = tmp_path / "manifest.json"
+    manifest = json.loads(manifest_file.read_text())
+    artifact = manifest["artifacts"]["Stack"]
+    metadata_file = tmp_path / artifact.pop("additionalMetadataFile")
+    artifact["metadata"] = json.loads(metadata_file.read_text())
+    metadata_file.unlink()
+    manifest_file.write_text(json.dumps(manifest))
+    stack = read_stack(str(template), "Stack")
+    assert [a.rule_id for a in stack.acknowledged] == ["LambdaPerm::LP402"]
+
+
+def test_a_template_outside_an_assembly_is_named_after_its_file(tmp_path: Path) -> None:
+    template = _synthesized(tmp_path / "out")
+    alone = tmp_path / "Orders.template.json"
+    shutil.copy(template, alone)
+    stack = read_stack(str(alone), "Orders")
+    assert (stack.template.name, stack.template.paths, stack.acknowledged) == ("Orders", {}, ())
+
+
+def test_the_plugin_checks_the_stacks_of_a_stage_too() -> None:
+    app = cdk.App()
+    stage = cdk.Stage(app, "Prod", env=ENV)
+    stack = cdk.Stack(stage, "Api")
+    for i in range(70):
+        aws_lambda.CfnPermission(
+            stack,
+            f"P{i}",
+            function_name="shared",
+            action="lambda:InvokeFunction",
+            principal="apigateway.amazonaws.com",
+            source_arn=f"{API}/prod/GET/r{i}",
+        )
+    enforce_policy_budget(stack)
+    with pytest.raises(RuntimeError, match="LambdaPerm::LP401"):
+        app.synth()
+    ((rule, severity, (path,)),) = plugin_violations(app)
+    assert (rule, severity) == ("LP401", "fatal")
+    assert path.startswith("Prod/Api/P")
+
+
+def test_acknowledgements_of_other_tools_are_left_alone(app: cdk.App, stack: cdk.Stack) -> None:
+    grant = CrossAccountPermission(stack, "Partner", function="fn", principal="223456789012")
+    cdk.Validations.of(grant).acknowledge(
+        cdk.Acknowledgment(id="AwsSolutions::IAM5", reason="x"),
+        cdk.Acknowledgment(id="LambdaPerm::LP306", reason="ok"),
+    )
+    with pytest.raises(RuntimeError, match="LP501"):
+        app.synth()
+    assert plugin_violations(app) == [("LP501", "fatal", ["Stack/Partner"])]
