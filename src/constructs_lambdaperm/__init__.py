@@ -23,6 +23,9 @@ from ._model import Permission, PrincipalKind
 from ._policy import PolicyEvaluationError, PolicyStatement, ResourcePolicy, resource_policies
 from ._rules import RULES, check
 
+__version__ = "0.1.0"
+"""This distribution's version (pyproject.toml reads it from here)."""
+
 if TYPE_CHECKING:
     from ._budget import enforce_policy_budget
     from ._constructs import (

@@ -18,6 +18,7 @@ from typing import Any
 
 from ._policy import stack_from_template
 from ._references import StackTemplate
+from ._template import PERMISSION_TYPE
 
 ACKNOWLEDGED_RULES = "aws:cdk:acknowledged-rules"
 """Metadata type the CDK records acknowledgements under."""
@@ -38,14 +39,25 @@ class Acknowledged:
 
 @dataclass(frozen=True)
 class AssemblyStack:
-    """One synthesized stack: its template as the policies read it, and its acknowledgements."""
+    """One synthesized stack: its template as the policies read it, and its acknowledgements.
+
+    ``template`` leaves the ``AWS::Lambda::Permission`` resources out, which are most of a large
+    app's templates: what other stacks' permissions may refer to is all a reader needs of every
+    stack at once. :meth:`with_permissions` reads them when their stack's turn comes.
+    """
 
     template: StackTemplate
-    """The template, keyed by the stack's construct path, with the resources' paths."""
+    """The template without its permissions, keyed by the stack's construct path, with the
+    resources' construct paths."""
     template_path: str
     """The template file."""
     acknowledged: tuple[Acknowledged, ...]
     """Every acknowledgement on a construct of the stack, in the order the CDK recorded them."""
+
+    def with_permissions(self) -> StackTemplate:
+        """``template`` with every resource of the file, permissions included (read again)."""
+        resources = _load(Path(self.template_path)).get("Resources") or {}
+        return replace(self.template, resources=resources)
 
 
 def read_stack(
@@ -78,6 +90,11 @@ def read_stack(
                 paths[data] = where
             elif kind == ACKNOWLEDGED_RULES and isinstance(data, Mapping):
                 acknowledged.extend(Acknowledged(where, str(k), str(v)) for k, v in data.items())
+    template["Resources"] = {
+        logical_id: resource
+        for logical_id, resource in (template.get("Resources") or {}).items()
+        if not (isinstance(resource, Mapping) and resource.get("Type") == PERMISSION_TYPE)
+    }
     stack = stack_from_template(template, name=name, account=account, region=region)
     return AssemblyStack(
         template=replace(stack, key=construct_path, paths=paths),

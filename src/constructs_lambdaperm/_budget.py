@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import weakref
 from collections.abc import Mapping, Sequence
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ import aws_cdk as cdk
 import jsii
 from constructs import IConstruct
 
+from . import __version__
 from ._assembly import AssemblyStack, read_stack
 from ._findings import NAMESPACE, Finding, Severity
 from ._policy import ResourcePolicy, policies_of
@@ -82,10 +82,7 @@ class LambdaPermPlugin:
     @property
     def version(self) -> str:
         """The version of constructs-lambdaperm."""
-        try:
-            return metadata.version("constructs-lambdaperm")
-        except metadata.PackageNotFoundError:  # run from a source tree
-            return "0.0.0"
+        return __version__
 
     @property
     def rule_ids(self) -> list[str]:
@@ -116,7 +113,10 @@ def _budget_violations(stacks: Sequence[AssemblyStack]) -> list[cdk.PolicyViolat
     templates = [stack.template for stack in stacks]
     by_key = {stack.template.key: stack for stack in stacks}
     violations: list[cdk.PolicyViolation] = []
-    for policy in policies_of(templates, Resolver(templates)):
+    policies = policies_of(
+        templates, Resolver(templates), load=lambda t: by_key[t.key].with_permissions()
+    )
+    for policy in policies:
         for finding in check_policy(policy):
             where = _policy_resources(policy, by_key)
             resources = [

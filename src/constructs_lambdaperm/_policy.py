@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 import functools
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
@@ -322,13 +322,21 @@ def stack_from_template(
 
 
 def policies_of(
-    stacks: Sequence[StackTemplate], resolver: Resolver | None = None
+    stacks: Sequence[StackTemplate],
+    resolver: Resolver | None = None,
+    *,
+    load: Callable[[StackTemplate], StackTemplate] | None = None,
 ) -> list[ResourcePolicy]:
-    """Every permission of ``stacks``, rendered and grouped into one policy per target."""
+    """Every permission of ``stacks``, rendered and grouped into one policy per target.
+
+    ``load``, when given, returns a stack with its permissions, for stacks given without them:
+    one stack's permissions at a time are then held, besides the rendered statements.
+    """
     resolver = resolver or Resolver(stacks)
     groups: dict[tuple[str, str | None], list[PolicyStatement]] = {}
     targets: dict[tuple[str, str | None], Target] = {}
-    for stack in stacks:
+    for given in stacks:
+        stack = load(given) if load is not None else given
         for logical_id in sorted(stack.resources):
             resource = stack.resources[logical_id]
             if not isinstance(resource, Mapping) or resource.get("Type") != PERMISSION_TYPE:
