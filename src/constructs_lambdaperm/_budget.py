@@ -8,8 +8,10 @@ no call into the CDK per resource, whatever the size of the app. It reports
 - LP402: a policy over 80% of it, or maybe over it because of deploy-time values (a warning);
 - LP501: an acknowledgement of a ``LambdaPerm::`` rule that cannot be honoured (fatal).
 
-Its findings appear in the CDK's validation report (``cdk.out/validation-report.json``), at the
-construct path of each resource concerned. The CDK itself honours acknowledgements of LP402
+Its findings appear in the CDK's validation report (``cdk.out/validation-report.json``): a
+policy's at the construct path of its function (of its largest statement when the function is
+defined outside the app), an acknowledgement's at the construct that holds it. The CDK itself
+honours acknowledgements of LP402
 (``Validations.of(scope).acknowledge(...)`` on the function or any scope above it); fatal
 violations cannot be acknowledged.
 """
