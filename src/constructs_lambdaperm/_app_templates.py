@@ -8,8 +8,8 @@ CloudFormation intrinsics in one ``Stack.resolve`` call, so the cost grows with 
 resources, not with the number of calls into the CDK per permission.
 
 Before the app is synthesized, a reference to another stack's resource is still a plain
-``Fn::GetAtt``; during synthesis (when the budget validation runs) it has become an
-``Fn::ImportValue`` of an export. ``_references`` follows both.
+``Fn::GetAtt``; once it has been synthesized, it is an ``Fn::ImportValue`` of an export.
+``_references`` follows both.
 
 Properties changed with escape hatches (``add_property_override``) are not seen.
 """
