@@ -16,10 +16,7 @@ from aws_cdk import Annotations, aws_lambda
 from constructs import Construct, IConstruct, IValidation, MetadataEntry
 
 from ._errors import parameter_label
-from ._findings import MIN_REASON_LENGTH, Finding, Severity
-
-ACKNOWLEDGED_RULES = "aws:cdk:acknowledged-rules"
-"""Metadata key the CDK stores acknowledgements under; also written on the template resource."""
+from ._findings import ACKNOWLEDGED_RULES, MIN_REASON_LENGTH, Finding, Severity
 
 _ANNOTATION_PREFIX = "Annotation::"
 

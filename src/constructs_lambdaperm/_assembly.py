@@ -16,12 +16,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from ._findings import ACKNOWLEDGED_RULES
 from ._policy import stack_from_template
 from ._references import StackTemplate
 from ._template import PERMISSION_TYPE
 
-ACKNOWLEDGED_RULES = "aws:cdk:acknowledged-rules"
-"""Metadata type the CDK records acknowledgements under."""
 _LOGICAL_ID = "aws:cdk:logicalId"
 
 

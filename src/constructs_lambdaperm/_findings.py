@@ -11,6 +11,10 @@ NAMESPACE = "LambdaPerm"
 MIN_REASON_LENGTH = 10
 """An acknowledgement must say why in at least this many characters."""
 
+ACKNOWLEDGED_RULES = "aws:cdk:acknowledged-rules"
+"""The metadata key the CDK records ``Validations.of(scope).acknowledge(...)`` under (on the
+construct, and in the assembly's metadata); grants write it on the template resource too."""
+
 
 class Severity(enum.StrEnum):
     """How a finding is treated."""

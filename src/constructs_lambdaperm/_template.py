@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from . import _tokens
+from ._findings import ACKNOWLEDGED_RULES
 from ._model import Permission
 from ._rules.documented import resolve_function
 
@@ -102,7 +103,7 @@ def permissions_in(
         if not isinstance(resource, Mapping) or resource.get("Type") != PERMISSION_TYPE:
             continue
         metadata = resource.get("Metadata") or {}
-        acknowledged = metadata.get("aws:cdk:acknowledged-rules") or {}
+        acknowledged = metadata.get(ACKNOWLEDGED_RULES) or {}
         yield TemplatePermission(
             template=name,
             logical_id=logical_id,
