@@ -145,8 +145,8 @@ def test_synth_passes_at_exactly_20480_bytes() -> None:
     (policy,) = resource_policies(app)
     assert policy.size == LIMIT
     app.synth()
-    # The function is named, not in the app: the warning sits on the largest statement.
-    assert plugin_violations(app) == [("LP402", "warning", ["S/P00"])]
+    # The function is named, not in the app: the warning sits on the scope of its statements.
+    assert plugin_violations(app) == [("LP402", "warning", ["S"])]
 
 
 def test_synth_fails_one_byte_over_with_the_policys_statements() -> None:

@@ -208,7 +208,7 @@ def test_an_unknown_rule_id_is_refused(stack: cdk.Stack) -> None:
 def test_acknowledging_an_error_rule_is_refused(stack: cdk.Stack) -> None:
     grant = CrossAccountPermission(stack, "P", function="fn", principal="223456789012")
     acknowledge(grant, "LambdaPerm::LP106")
-    assert "reports invalid values" in synth_errors(stack)
+    assert "LambdaPerm::LP106 is acknowledged but cannot be" in synth_errors(stack)
 
 
 def test_an_id_without_the_namespace_gets_a_hint(stack: cdk.Stack) -> None:

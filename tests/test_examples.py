@@ -92,3 +92,49 @@ def test_cfn_lint_finds_nothing_on_lambda_permissions(assemblies: dict[str, Path
                 if len(m.path) > 1 and m.path[0] == "Resources" and m.path[1] in permissions
             ]
             assert on_permissions == []
+
+
+OVER_THE_LIMIT = """
+import aws_cdk as cdk
+from aws_cdk import aws_lambda
+
+from constructs_lambdaperm import CrossAccountPermission
+
+app = cdk.App()
+stack = cdk.Stack(app, "Api", env=cdk.Environment(account="111111111111", region="us-east-1"))
+for i in range(70):
+    aws_lambda.CfnPermission(
+        stack, f"P{i}", function_name="api", action="lambda:InvokeFunction",
+        principal="apigateway.amazonaws.com",
+        source_arn=f"arn:aws:execute-api:us-east-1:111111111111:abcde12345/prod/GET/r{i}",
+    )
+CrossAccountPermission(stack, "Partner", function="api", principal="223456789012")
+app.synth()
+"""
+
+
+def test_cdk_synth_fails_on_a_policy_over_the_limit(tmp_path: Path) -> None:
+    app = tmp_path / "over.py"
+    app.write_text(OVER_THE_LIMIT)
+    env = {**os.environ, "CDK_VALIDATION": "false"}
+    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    result = subprocess.run(
+        [
+            str(CDK),
+            "synth",
+            "--quiet",
+            "--no-notices",
+            "--app",
+            f"{sys.executable} {app}",
+            "--output",
+            str(tmp_path / "out"),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode != 0
+    assert "Rule LambdaPerm::LP401" in result.stderr
+    assert "over Lambda's limit of 20,480 bytes" in result.stderr

@@ -25,7 +25,7 @@ def acknowledgements(scope: IConstruct) -> dict[str, str]:
     """Rule IDs acknowledged on ``scope`` or above it, with their reasons (closest scope wins)."""
     found: dict[str, str] = {}
     for ancestor in scope.node.scopes:
-        found.update(_acknowledged_on(ancestor.node.metadata))
+        found.update(acknowledged_on(ancestor.node.metadata))
     return found
 
 
@@ -43,7 +43,7 @@ def settle_at_synth(
         construct.node.add_validation(validation)
 
 
-def _acknowledged_on(metadata: Sequence[MetadataEntry]) -> dict[str, str]:
+def acknowledged_on(metadata: Sequence[MetadataEntry]) -> dict[str, str]:
     """The acknowledgements in one construct's metadata entries, the last one winning."""
     found: dict[str, str] = {}
     for entry in metadata:

@@ -55,9 +55,7 @@ def _resource_type(node: cdk.CfnResource) -> str:
 class _Paths(Mapping[str, str]):
     """Construct paths by logical ID, asked of the CDK only for the ones a message shows."""
 
-    def __init__(self, stack: cdk.Stack, nodes: Mapping[str, IConstruct]) -> None:
-        self.stack = stack
-        """The stack the constructs are in."""
+    def __init__(self, nodes: Mapping[str, IConstruct]) -> None:
         self._nodes = nodes
         self._paths: dict[str, str] = {}
 
@@ -65,10 +63,6 @@ class _Paths(Mapping[str, str]):
         if logical_id not in self._paths:
             self._paths[logical_id] = self._nodes[logical_id].node.path
         return self._paths[logical_id]
-
-    def construct(self, logical_id: str) -> IConstruct | None:
-        """The construct of the resource ``logical_id``, if it was read."""
-        return self._nodes.get(logical_id)
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._nodes)
@@ -199,7 +193,7 @@ def _read(entry: _StackNodes) -> StackTemplate:
         exports=exports,
         account=account if isinstance(account, str) else None,
         region=region if isinstance(region, str) else None,
-        paths=_Paths(stack, nodes),
+        paths=_Paths(nodes),
     )
 
 

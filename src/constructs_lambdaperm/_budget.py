@@ -9,8 +9,9 @@ no call into the CDK per resource, whatever the size of the app. It reports
 - LP501: an acknowledgement of a ``LambdaPerm::`` rule that cannot be honoured (fatal).
 
 Its findings appear in the CDK's validation report (``cdk.out/validation-report.json``): a
-policy's at the construct path of its function (of its largest statement when the function is
-defined outside the app), an acknowledgement's at the construct that holds it. The CDK itself
+policy's at the construct path of its function (at the deepest scope holding all its
+statements when the function is defined outside the app), an acknowledgement's at the construct
+that holds it. The CDK itself
 honours acknowledgements of LP402
 (``Validations.of(scope).acknowledge(...)`` on the function or any scope above it); fatal
 violations cannot be acknowledged.
@@ -28,7 +29,8 @@ import jsii
 from constructs import IConstruct
 
 from . import __version__
-from ._assembly import AssemblyStack, read_stack
+from ._acknowledge import acknowledged_on
+from ._assembly import Acknowledged, AssemblyStack, read_stack
 from ._findings import NAMESPACE, Finding, Severity
 from ._policy import ResourcePolicy, policies_of
 from ._references import Resolver
@@ -40,9 +42,11 @@ _REGISTERED: weakref.WeakSet[IConstruct] = weakref.WeakSet()
 _SEEN: weakref.WeakSet[IConstruct] = weakref.WeakSet()
 """Scopes already handled: their root is not asked for again (two calls into the CDK)."""
 
-_SEVERITY = {Severity.ERROR: "fatal", Severity.UNSAFE: "error", Severity.WARNING: "warning"}
-"""How the CDK's report shows each severity. "fatal" is the one the CDK never lets an
+_SEVERITY = {Severity.ERROR: "fatal", Severity.WARNING: "warning"}
+"""How the CDK's report shows the plugin's severities. "fatal" is the one the CDK never lets an
 acknowledgement suppress, as invalid values are never acknowledgeable here."""
+_FAILING = frozenset({"error", "fatal"})
+"""The report severities that fail the synth."""
 
 
 def enforce_policy_budget(scope: IConstruct) -> None:
@@ -95,78 +99,89 @@ class LambdaPermPlugin:
         """Read the synthesized stacks and report what is wrong with them."""
         manifests: dict[Path, Any] = {}
         stacks = [
-            read_stack(
+            found
+            for stack in context.stack_templates
+            for found in read_stack(
                 stack.template_path,
                 stack.stack_construct_path,
                 account=stack.account_id,
                 region=stack.region,
                 manifests=manifests,
             )
-            for stack in context.stack_templates
         ]
-        violations = _budget_violations(stacks) + _acknowledgement_violations(stacks)
+        acknowledged = [a for stack in stacks for a in stack.acknowledged]
+        acknowledged += _outside_stacks(context.app_construct)
+        violations = _budget_violations(stacks) + _acknowledgement_violations(acknowledged)
         return cdk.PolicyValidationPluginReport(
-            success=not any(v.severity == "fatal" for v in violations),
+            success=not any(v.severity in _FAILING for v in violations),
             violations=violations,
         )
+
+
+def _outside_stacks(root: IConstruct) -> list[Acknowledged]:
+    """Acknowledgements on the app and on the constructs between it and its stacks (Stages...).
+
+    The assembly records a stack's own constructs only; these few are read from the tree, a
+    few calls into the CDK each.
+    """
+    found: list[Acknowledged] = []
+    pending = [root]
+    while pending:
+        node = pending.pop().node
+        found.extend(
+            Acknowledged(node.path, rule_id, reason)
+            for rule_id, reason in acknowledged_on(node.metadata).items()
+        )
+        pending.extend(child for child in node.children if not isinstance(child, cdk.Stack))
+    return found
 
 
 def _budget_violations(stacks: Sequence[AssemblyStack]) -> list[cdk.PolicyViolation]:
     templates = [stack.template for stack in stacks]
     by_key = {stack.template.key: stack for stack in stacks}
-    violations: list[cdk.PolicyViolation] = []
     policies = policies_of(
         templates, Resolver(templates), load=lambda t: by_key[t.key].with_permissions()
     )
-    for policy in policies:
-        for finding in check_policy(policy):
-            where = _policy_resources(policy, by_key)
-            resources = [
-                cdk.PolicyViolatingResource(
-                    resource_logical_id=logical_id,
-                    template_path=by_key[stack].template_path,
-                    construct_path=by_key[stack].template.paths.get(logical_id),
-                    locations=[],
-                )
-                for stack, logical_id in where
-            ]
-            violations.append(_violation(finding, resources))
-    return violations
+    return [
+        _violation(finding, [_policy_location(policy, by_key)])
+        for policy in policies
+        for finding in check_policy(policy)
+    ]
 
 
-def _policy_resources(
+def _policy_location(
     policy: ResourcePolicy, stacks: Mapping[str, AssemblyStack]
-) -> list[tuple[str, str]]:
-    """Where the report shows a policy's finding: its function, else its largest statement.
+) -> cdk.PolicyViolatingResource:
+    """Where the report shows a policy's finding: its function, else its statements' scope.
 
-    One resource, because the CDK's report repeats the whole finding for each resource (the
-    message lists the statements). An acknowledgement of a warning on that resource or above
-    it (the function, its stack, the app) silences it.
+    One place, because the CDK's report repeats the whole finding for each resource named (the
+    message lists the statements). For a function defined outside the app, the deepest scope
+    holding every statement (often their stack) stays put as grants come and go. The CDK
+    silences an acknowledged warning on that place or a scope above it.
     """
-    if (
-        policy.function_stack is not None
-        and policy.function_stack in stacks
-        and policy.function_logical_id is not None
-    ):
-        return [(policy.function_stack, policy.function_logical_id)]
-    largest = max(policy.statements, key=lambda s: s.size)
-    return [(largest.stack, largest.logical_id)]
+    function_stack = stacks.get(policy.function_stack or "")
+    if function_stack is not None and policy.function_logical_id is not None:
+        logical_id = policy.function_logical_id
+        return cdk.PolicyViolatingResource(
+            resource_logical_id=logical_id,
+            template_path=function_stack.template_path,
+            construct_path=function_stack.template.paths.get(logical_id),
+            locations=[],
+        )
+    paths = [(s.path or f"{s.stack}/{s.logical_id}").split("/") for s in policy.statements]
+    common: list[str] = []
+    for parts in zip(*paths, strict=False):
+        if len(set(parts)) > 1:
+            break
+        common.append(parts[0])
+    return cdk.PolicyViolatingResource(construct_path="/".join(common or paths[0]), locations=[])
 
 
-def _acknowledgement_violations(stacks: Sequence[AssemblyStack]) -> list[cdk.PolicyViolation]:
-    seen: set[tuple[str, str, str]] = set()
+def _acknowledgement_violations(acknowledged: Sequence[Acknowledged]) -> list[cdk.PolicyViolation]:
     violations: list[cdk.PolicyViolation] = []
-    for stack in stacks:
-        # The same acknowledgement is reported once, however many stacks record it.
-        acknowledged = [
-            (a.path, a.rule_id, a.reason)
-            for a in stack.acknowledged
-            if (a.path, a.rule_id, a.reason) not in seen
-        ]
-        seen.update(acknowledged)
-        for finding in check_acknowledgements(acknowledged):
-            resource = cdk.PolicyViolatingResource(construct_path=finding.location[0], locations=[])
-            violations.append(_violation(finding, [resource]))
+    for finding in check_acknowledgements((a.path, a.rule_id, a.reason) for a in acknowledged):
+        resource = cdk.PolicyViolatingResource(construct_path=finding.location[0], locations=[])
+        violations.append(_violation(finding, [resource]))
     return violations
 
 

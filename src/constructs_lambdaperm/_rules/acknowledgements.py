@@ -14,6 +14,9 @@ from dataclasses import replace
 from .._findings import MIN_REASON_LENGTH, NAMESPACE, Finding, Severity
 from ._registry import RULES, define
 
+_ANNOTATION = "Annotation"
+"""The namespace the CDK gives an acknowledged ID written without one."""
+
 VALIDATIONS_URL = "https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.Validations.html"
 
 BAD_ACKNOWLEDGEMENT = define(
@@ -22,7 +25,8 @@ BAD_ACKNOWLEDGEMENT = define(
     title="An acknowledgement names a rule that can be acknowledged, and says why",
     explanation=(
         "Validations.of(scope).acknowledge(...) accepts a risk in code. An ID that names no "
-        "rule (a typo, a rule number from another tool) accepts nothing while looking as if it "
+        "rule (a typo, a rule number from another tool) or lacks the LambdaPerm:: namespace "
+        "(the CDK then files it under Annotation::) accepts nothing while looking as if it "
         "did; an invalid value (an error rule) cannot be accepted at all, because Lambda or "
         "CloudFormation would reject it; and a reviewer needs the reason."
     ),
@@ -37,18 +41,26 @@ BAD_ACKNOWLEDGEMENT = define(
 def check_acknowledgements(acknowledged: Iterable[tuple[str, str, str]]) -> list[Finding]:
     """Findings for each ``(construct path, rule ID, reason)`` that cannot be honoured.
 
-    IDs outside this library's namespace belong to other tools and are left alone.
+    IDs outside this library's namespace belong to other tools and are left alone, except one
+    of this catalogue's IDs written without it, which the CDK files under ``Annotation::``.
     """
     findings: list[Finding] = []
     for path, rule_id, reason in acknowledged:
         namespace, _, short = rule_id.partition("::")
-        if namespace != NAMESPACE:
+        if namespace == _ANNOTATION and short in RULES:
+            message = (
+                f"{short} is acknowledged without its namespace, so the CDK files it as "
+                f"{rule_id} and it silences nothing: write '{NAMESPACE}::{short}'"
+            )
+        elif namespace != NAMESPACE:
             continue
-        rule = RULES.get(short)
-        if rule is None:
+        elif (rule := RULES.get(short)) is None:
             message = f"{rule_id} is acknowledged but no such rule exists (see docs/rules.md)"
         elif rule.severity is Severity.ERROR:
-            message = f"{rule_id} is acknowledged but reports invalid values: fix the value"
+            message = (
+                f"{rule_id} is acknowledged but cannot be: it reports what Lambda or "
+                "CloudFormation would refuse, so fix what it reports instead"
+            )
         elif len(reason.strip()) < MIN_REASON_LENGTH:
             message = (
                 f"{rule_id} is acknowledged with the reason {reason!r}: say why in at least "
