@@ -11,10 +11,9 @@ no call into the CDK per resource, whatever the size of the app. It reports
 Its findings appear in the CDK's validation report (``cdk.out/validation-report.json``): a
 policy's at the construct path of its function (at the deepest scope holding all its
 statements when the function is defined outside the app), an acknowledgement's at the construct
-that holds it. The CDK itself
-honours acknowledgements of LP402
+that holds it. The CDK itself honours acknowledgements of LP402
 (``Validations.of(scope).acknowledge(...)`` on the function or any scope above it); fatal
-violations cannot be acknowledged.
+violations cannot be acknowledged. The CDK runs plugins when an ``App`` synthesizes only.
 """
 
 from __future__ import annotations
