@@ -187,3 +187,25 @@ def test_an_id_without_the_namespace_is_refused(app: cdk.App, stack: cdk.Stack) 
     with pytest.raises(RuntimeError, match="write 'LambdaPerm::LP402'"):
         app.synth()
     assert plugin_violations(app) == [("LP501", "fatal", ["Stack/Partner"])]
+
+
+def test_one_export_name_in_two_accounts_names_two_functions() -> None:
+    # A Stage per account, each exporting its function's ARN under the same name.
+    app = cdk.App()
+    for stage_name, account in (("Dev", "111111111111"), ("Prod", "222222222222")):
+        stage = cdk.Stage(app, stage_name, env=cdk.Environment(account=account, region=REGION))
+        producer = cdk.Stack(stage, "Producer")
+        fn = aws_lambda.Function(
+            producer,
+            "Fn",
+            runtime=aws_lambda.Runtime.PYTHON_3_12,
+            handler="index.handler",
+            code=aws_lambda.Code.from_inline("def handler(e, c): pass"),
+        )
+        cdk.CfnOutput(producer, "Arn", value=fn.function_arn, export_name="shared-fn-arn")
+        consumer = cdk.Stack(stage, "Consumer")
+        consumer.add_dependency(producer)
+        _permissions(consumer, 35, cdk.Fn.import_value("shared-fn-arn"))
+        enforce_policy_budget(consumer)
+    app.synth()  # 35 statements per function: no policy near the limit
+    assert plugin_violations(app) == []

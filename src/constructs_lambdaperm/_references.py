@@ -90,6 +90,10 @@ class Target:
         return self.arn if self.qualifier is None else f"{self.arn}:{self.qualifier}"
 
 
+def _concrete(value: str | None) -> bool:
+    return value is not None and not _tokens.is_unresolved(value)
+
+
 def _max(parameter: str) -> int:
     limit = field_constraints()[parameter].max_length
     return limit if limit is not None else _render.UNBOUNDED_LENGTH
@@ -112,10 +116,12 @@ class Resolver:
         for stack in stacks:
             for logical_id in stack.resources:
                 self._by_logical_id.setdefault(logical_id, []).append(stack)
-        self._exports: dict[str, tuple[StackTemplate, Any]] = {}
+        # Export names are unique per account and region only: an app with one Stage per
+        # account may export the same name from each.
+        self._exports: dict[str, list[tuple[StackTemplate, Any]]] = {}
         for stack in stacks:
             for name, value in stack.exports.items():
-                self._exports[name] = (stack, value)
+                self._exports.setdefault(name, []).append((stack, value))
         self._targets: dict[tuple[str, str], Target] = {}
         self._definitions: dict[str, tuple[str, str]] | None = None
 
@@ -238,11 +244,26 @@ class Resolver:
 
     def _import(self, argument: Any, stack: StackTemplate, limit: int, depth: int) -> str:
         name = self._text(argument, stack, limit, depth)
-        if name is not None and name in self._exports:
-            exporter, value = self._exports[name]
+        exporters = [
+            (exporter, value)
+            for exporter, value in self._exports.get(name or "", [])
+            if self._may_share_environment(exporter, stack)
+        ]
+        if len(exporters) == 1:
+            exporter, value = exporters[0]
             return self._text(value, exporter, limit, depth) or ""
         label = name if name is not None and not _tokens.is_unresolved(name) else "ImportValue"
+        if exporters:  # several environments may export it: this stack's is its own
+            label = _label(stack.key, label)
         return _opaque(_label("ImportValue", label), limit)
+
+    @staticmethod
+    def _may_share_environment(one: StackTemplate, other: StackTemplate) -> bool:
+        """Whether the two stacks may deploy to the same account and region."""
+        return not any(
+            _concrete(mine) and _concrete(theirs) and mine != theirs
+            for mine, theirs in ((one.account, other.account), (one.region, other.region))
+        )
 
     def _select(self, argument: Any, stack: StackTemplate, limit: int, depth: int) -> str:
         if isinstance(argument, list) and len(argument) == 2:
