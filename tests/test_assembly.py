@@ -66,19 +66,23 @@ def test_a_template_outside_an_assembly_is_named_after_its_file(tmp_path: Path) 
     assert (stack.template.name, stack.template.paths, stack.acknowledged) == ("Orders", {}, ())
 
 
-def test_the_plugin_checks_the_stacks_of_a_stage_too() -> None:
-    app = cdk.App()
-    stage = cdk.Stage(app, "Prod", env=ENV)
-    stack = cdk.Stack(stage, "Api")
-    for i in range(70):
+def _permissions(scope: Construct, count: int, function_name: str = "shared") -> None:
+    for i in range(count):
         aws_lambda.CfnPermission(
-            stack,
+            scope,
             f"P{i}",
-            function_name="shared",
+            function_name=function_name,
             action="lambda:InvokeFunction",
             principal="apigateway.amazonaws.com",
             source_arn=f"{API}/prod/GET/r{i}",
         )
+
+
+def test_the_plugin_checks_the_stacks_of_a_stage_too() -> None:
+    app = cdk.App()
+    stage = cdk.Stage(app, "Prod", env=ENV)
+    stack = cdk.Stack(stage, "Api")
+    _permissions(stack, 70)
     enforce_policy_budget(stack)
     with pytest.raises(RuntimeError, match="LambdaPerm::LP401"):
         app.synth()
@@ -98,18 +102,6 @@ def test_acknowledgements_of_other_tools_are_left_alone(app: cdk.App, stack: cdk
     with pytest.raises(RuntimeError, match="LP501"):
         app.synth()
     assert plugin_violations(app) == [("LP501", "fatal", ["Stack/Partner"])]
-
-
-def _permissions(scope: Construct, count: int, function_name: str = "shared") -> None:
-    for i in range(count):
-        aws_lambda.CfnPermission(
-            scope,
-            f"P{i}",
-            function_name=function_name,
-            action="lambda:InvokeFunction",
-            principal="apigateway.amazonaws.com",
-            source_arn=f"{API}/prod/GET/r{i}",
-        )
 
 
 def test_nested_stacks_are_read_with_their_own_paths(tmp_path: Path) -> None:

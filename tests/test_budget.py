@@ -156,6 +156,19 @@ def test_synth_fails_one_byte_over_with_the_policys_statements() -> None:
     assert "S/P00: " in str(raised.value)
 
 
+def _api_permissions(stack: cdk.Stack, count: int, function_name: str) -> None:
+    """``count`` API Gateway permissions on one function, ``P0``, ``P1``..."""
+    for i in range(count):
+        aws_lambda.CfnPermission(
+            stack,
+            f"P{i}",
+            function_name=function_name,
+            action="lambda:InvokeFunction",
+            principal="apigateway.amazonaws.com",
+            source_arn=f"{API}/prod/GET/r{i}",
+        )
+
+
 def _function(stack: cdk.Stack) -> aws_lambda.Function:
     return aws_lambda.Function(
         stack,
@@ -173,15 +186,7 @@ def test_permissions_in_several_stacks_share_the_functions_budget() -> None:
     consumer = cdk.Stack(app, "Consumer", env=ENV)
     fn = _function(producer)
     for stack in (producer, consumer):
-        for i in range(35):
-            aws_lambda.CfnPermission(
-                stack,
-                f"P{i}",
-                function_name=fn.function_arn,
-                action="lambda:InvokeFunction",
-                principal="apigateway.amazonaws.com",
-                source_arn=f"{API}/prod/GET/r{i}",
-            )
+        _api_permissions(stack, 35, fn.function_arn)
     (policy,) = resource_policies(consumer)
     assert len(policy.statements) == 70
     assert sum(s.size for s in policy.statements if s.stack == "Consumer") < LIMIT * 0.8
@@ -200,15 +205,7 @@ def test_the_warning_can_be_acknowledged() -> None:
     app = cdk.App()
     stack = cdk.Stack(app, "S", env=ENV)
     fn = _function(stack)
-    for i in range(60):
-        aws_lambda.CfnPermission(
-            stack,
-            f"P{i}",
-            function_name=fn.function_arn,
-            action="lambda:InvokeFunction",
-            principal="apigateway.amazonaws.com",
-            source_arn=f"{API}/prod/GET/r{i}",
-        )
+    _api_permissions(stack, 60, fn.function_arn)
     enforce_policy_budget(stack)
     app.synth()
     assert [rule for rule, _, _ in plugin_violations(app)] == ["LP402"]
@@ -223,15 +220,7 @@ def test_the_warning_sits_on_the_function() -> None:
     app = cdk.App()
     stack = cdk.Stack(app, "S", env=ENV)
     fn = _function(stack)
-    for i in range(60):
-        aws_lambda.CfnPermission(
-            stack,
-            f"P{i}",
-            function_name=fn.function_arn,
-            action="lambda:InvokeFunction",
-            principal="apigateway.amazonaws.com",
-            source_arn=f"{API}/prod/GET/r{i}",
-        )
+    _api_permissions(stack, 60, fn.function_arn)
     enforce_policy_budget(fn)
     app.synth()
     assert plugin_violations(app) == [("LP402", "warning", ["S/Fn/Resource"])]
@@ -264,15 +253,7 @@ def test_the_warning_can_be_acknowledged_with_a_reason_too() -> None:
     app = cdk.App()
     stack = cdk.Stack(app, "S", env=ENV)
     fn = _function(stack)
-    for i in range(60):
-        aws_lambda.CfnPermission(
-            stack,
-            f"P{i}",
-            function_name=fn.function_arn,
-            action="lambda:InvokeFunction",
-            principal="apigateway.amazonaws.com",
-            source_arn=f"{API}/prod/GET/r{i}",
-        )
+    _api_permissions(stack, 60, fn.function_arn)
     enforce_policy_budget(stack)
     cdk.Validations.of(fn).acknowledge(
         cdk.Acknowledgment(id="LambdaPerm::LP402", reason="the API is split in SEC-7")
