@@ -17,6 +17,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 CDK := ./node_modules/.bin/cdk
+UV := $(BIN)/uv
 
 # Stamps live inside the directories they describe: deleting the directory forgets the stamp.
 VENV_STAMP := $(VENV)/.stamp-install
@@ -39,18 +40,19 @@ $(VENV_STAMP): pyproject.toml constraints.txt
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' \
 	  || { echo "error: '$(PYTHON)' is older than Python 3.11; run: make PYTHON=python3.X ..." >&2; exit 1; }
 	@if [ ! -x $(BIN)/python ]; then \
-	  echo "Creating $(VENV) with $$($(PYTHON) --version)"; \
+	  echo "==> Creating $(VENV) with $$($(PYTHON) --version)"; \
 	  $(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); \
 	    echo "error: '$(PYTHON) -m venv' failed (on Debian/Ubuntu: apt-get install python3-venv)" >&2; \
 	    exit 1; }; \
 	fi
-	@echo "Installing Python packages into $(VENV)"
-	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -c constraints.txt -e '.[dev]'
+	@echo "==> Installing uv, the installer (pinned in constraints.txt)"
+	$(BIN)/python -m pip install -q -c constraints.txt uv
+	@echo "==> Installing this package and its pinned dependencies into $(VENV) (about 20 s)"
+	$(UV) pip install --python $(BIN)/python -c constraints.txt -e '.[dev]'
 	@touch $@
 
 $(NPM_STAMP): package.json package-lock.json | $(VENV_STAMP)
-	@echo "Installing the CDK CLI into node_modules"
+	@echo "==> Installing the CDK CLI into node_modules with npm ci (Node $$($(BIN)/node --version))"
 	$(BIN)/npm ci $(NPM_FLAGS)
 	@touch $@
 
@@ -59,15 +61,20 @@ setup: $(VENV_STAMP) $(NPM_STAMP) ## Create .venv and node_modules (done by the 
 # --- targets ------------------------------------------------------------------------------
 
 synth: $(VENV_STAMP) $(NPM_STAMP) ## Synthesize examples/app.py into cdk.out and show its permissions
+	@echo "==> cdk synth: examples/app.py into cdk.out"
 	$(CDK) synth --quiet
+	@echo "==> The Lambda permissions of cdk.out"
 	$(BIN)/lambdaperm show cdk.out
 
 lint: $(VENV_STAMP) ## ruff check, ruff format --check, mypy
+	@echo "==> ruff"
 	ruff check .
 	ruff format --check .
+	@echo "==> mypy --strict (a first run builds its cache: about 30 s)"
 	mypy
 
 test: lint $(NPM_STAMP) ## lint, then pytest
+	@echo "==> pytest"
 	pytest
 
 fmt: $(VENV_STAMP) ## ruff format and ruff check --fix
@@ -78,7 +85,7 @@ bench: $(VENV_STAMP) $(NPM_STAMP) ## Time the constructs against raw CfnPermissi
 	python benchmarks/run.py $(BENCH_ARGS)
 
 clean: ## Remove cdk.out and caches
-	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist src/*.egg-info
+	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist *.egg-info
 	find . \( -path ./$(VENV) -o -path ./node_modules -o -path ./.git \) -prune \
 	  -o -name __pycache__ -type d -exec rm -rf {} +
 

@@ -290,9 +290,11 @@ def machine_info() -> dict[str, str]:
     package_dir = Path(constructs_lambdaperm.__file__).resolve().parent
     if package_dir.is_relative_to(ROOT):
         commit = _first_line(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"])
-        dirty = _first_line(["git", "-C", str(ROOT), "status", "--porcelain", "--", "src"])
+        dirty = _first_line(
+            ["git", "-C", str(ROOT), "status", "--porcelain", "--", "constructs_lambdaperm"]
+        )
         package = f"{package_dir} (git {commit}" + (
-            ", uncommitted changes in src)" if dirty else ")"
+            ", uncommitted changes in constructs_lambdaperm)" if dirty else ")"
         )
     else:
         package = f"{package_dir} (outside this checkout: PYTHONPATH)"

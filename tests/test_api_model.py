@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from syrupy.assertion import SnapshotAssertion
 
-from constructs_lambdaperm._api_model import (
+from constructs_lambdaperm._core.api_model import (
     _CLOUDFORMATION,
     PARAMETERS,
     botocore_request_shapes,

@@ -13,7 +13,7 @@ from constructs import Construct
 
 from conftest import ACCOUNT, REGION, plugin_violations
 from constructs_lambdaperm import CrossAccountPermission, enforce_policy_budget
-from constructs_lambdaperm._assembly import Acknowledged, read_stack
+from constructs_lambdaperm._readers.assembly import Acknowledged, read_stack
 
 ENV = cdk.Environment(account=ACCOUNT, region=REGION)
 API = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:abcde12345"

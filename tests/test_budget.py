@@ -10,8 +10,8 @@ import pytest
 from aws_cdk import aws_apigateway, aws_lambda
 
 from conftest import plugin_violations
-from constructs_lambdaperm._budget import enforce_policy_budget
-from constructs_lambdaperm._policy import ResourcePolicy, resource_policies
+from constructs_lambdaperm import ResourcePolicy, resource_policies
+from constructs_lambdaperm._cdk.plugin import enforce_policy_budget
 from constructs_lambdaperm._rules.budget import check_policy
 
 ACCOUNT = "111111111111"

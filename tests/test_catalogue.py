@@ -10,8 +10,8 @@ import pytest
 import constructs_lambdaperm
 from conftest import ROOT
 from constructs_lambdaperm import RULES, Severity
-from constructs_lambdaperm._catalogue_doc import BEGIN, END, generated_block
-from constructs_lambdaperm._rules._registry import CHECKS
+from constructs_lambdaperm._cli.rules_table import BEGIN, END, generated_block
+from constructs_lambdaperm._rules.registry import CHECKS
 
 
 def test_rule_ids_are_well_formed_and_keyed_by_their_id() -> None:

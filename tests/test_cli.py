@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from constructs_lambdaperm._cli import main
-from constructs_lambdaperm._template import permissions_in, value_text
-from constructs_lambdaperm._tokens import is_unresolved
+from constructs_lambdaperm._cli.main import main
+from constructs_lambdaperm._core.tokens import is_unresolved
+from constructs_lambdaperm._readers.template import permissions_in, value_text
 
 TEMPLATE: dict[str, Any] = {
     "Resources": {

@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from constructs_lambdaperm import _render
-from constructs_lambdaperm._evaluate import Request, arn_like, evaluate, parse_caller
-from constructs_lambdaperm._model import Permission
+from constructs_lambdaperm._core import bounds
+from constructs_lambdaperm._core.model import Permission
+from constructs_lambdaperm._policy import render as _render
+from constructs_lambdaperm._policy.evaluate import Request, arn_like, evaluate, parse_caller
 
 FUNCTION = "arn:aws:lambda:us-east-1:111111111111:function:fn"
 ACCOUNT_A = "111111111111"
@@ -247,8 +248,8 @@ def test_verdicts_say_why() -> None:
 
 # --- deploy-time values ----------------------------------------------------------------------
 
-ACCOUNT_MARKER = _render.bounded_marker("Stack.AWS.AccountId", 12)
-TOPIC_MARKER = _render.bounded_marker("Stack.Topic.TopicName", 256)
+ACCOUNT_MARKER = bounds.bounded_marker("Stack.AWS.AccountId", 12)
+TOPIC_MARKER = bounds.bounded_marker("Stack.Topic.TopicName", 256)
 
 
 def test_a_deploy_time_value_leaves_the_answer_open_when_it_could_match() -> None:

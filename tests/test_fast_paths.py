@@ -11,9 +11,9 @@ from constructs import Construct, Node
 
 from conftest import plugin_violations
 from constructs_lambdaperm import CrossAccountPermission, Permission
-from constructs_lambdaperm._acknowledge import settle_at_synth
-from constructs_lambdaperm._api_model import _builtin_lambda_model
-from constructs_lambdaperm._function_input import function_target
+from constructs_lambdaperm._cdk.acknowledge import settle_at_synth
+from constructs_lambdaperm._cdk.function_input import function_target
+from constructs_lambdaperm._core.api_model import _builtin_lambda_model
 from constructs_lambdaperm._rules import fields, security
 
 

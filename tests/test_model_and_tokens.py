@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from constructs_lambdaperm import Permission, PrincipalKind, check
-from constructs_lambdaperm._model import parse_function_name, principal_kind
+from constructs_lambdaperm._core.model import parse_function_name, principal_kind
+from constructs_lambdaperm._core.tokens import describe, is_unresolved, marker, split
 from constructs_lambdaperm._rules.documented import resolve_function
-from constructs_lambdaperm._tokens import describe, is_unresolved, marker, split
 
 TOKEN = marker("TOKEN.7")
 

@@ -17,8 +17,13 @@ from aws_cdk import aws_iam, aws_lambda, aws_s3
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from constructs_lambdaperm import CrossAccountPermission, FunctionUrlPermission, S3InvokePermission
-from constructs_lambdaperm._policy import ResourcePolicy, resource_policies
+from constructs_lambdaperm import (
+    CrossAccountPermission,
+    FunctionUrlPermission,
+    ResourcePolicy,
+    S3InvokePermission,
+    resource_policies,
+)
 
 ACCOUNT = "123456789012"
 FUNCTION = f"arn:aws:lambda:us-east-2:{ACCOUNT}:function:my-function"

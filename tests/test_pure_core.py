@@ -1,4 +1,4 @@
-"""The model, the rules and the command line run without Node.js, jsii or the CDK."""
+"""The model, the rules, the readers, the policies and the command line run without the CDK."""
 
 from __future__ import annotations
 
@@ -9,13 +9,18 @@ import sys
 from conftest import ROOT
 
 PROBE = """
-import json, sys
+import importlib, json, pkgutil, sys
 import constructs_lambdaperm as lp
-from constructs_lambdaperm import _assembly, _cli, _evaluate, _policy, _render, _template, testing
+from constructs_lambdaperm import testing
+for layer in ("_core", "_rules", "_readers", "_policy", "_cli"):
+    package = importlib.import_module(f"constructs_lambdaperm.{layer}")
+    for module in pkgutil.iter_modules(package.__path__):
+        importlib.import_module(f"{package.__name__}.{module.name}")
+from constructs_lambdaperm._cli.main import main
 findings = lp.check(lp.Permission(function_name="fn", principal="*"))
 template = {"Resources": {"P": {"Type": "AWS::Lambda::Permission", "Properties": {
     "FunctionName": "fn", "Action": "lambda:InvokeFunction", "Principal": "*"}}}}
-(policy,) = _policy.resource_policies(template, account="111111111111", region="us-east-1")
+(policy,) = lp.resource_policies(template, account="111111111111", region="us-east-1")
 assert policy.allows(principal="anonymous") and policy.size > 54
 testing.assert_can_invoke(template, principal="anonymous")
 loaded = sorted(m for m in sys.modules if m.split(".")[0] in {"aws_cdk", "jsii", "constructs"})

@@ -14,8 +14,9 @@ from typing import Any
 import botocore
 import pytest
 
-from constructs_lambdaperm import _render
-from constructs_lambdaperm._model import Permission
+from constructs_lambdaperm._core import bounds
+from constructs_lambdaperm._core.model import Permission, partition_of
+from constructs_lambdaperm._policy import render as _render
 
 FUNCTION = "arn:aws:lambda:us-east-2:123456789012:function:my-function"
 
@@ -58,7 +59,7 @@ def _render_json(permission: Permission, sid: str) -> str:
     rendered = _render.statement(
         permission, sid=sid, partition="aws", region="us-east-2", account="123456789012"
     )
-    return _render.to_json(rendered)
+    return bounds.to_json(rendered)
 
 
 @pytest.mark.parametrize("statement_id", ["s3", "xaccount"])
@@ -81,7 +82,7 @@ def test_getpolicy_example_for_qualifier_1_renders_byte_for_byte() -> None:
     statement = _render.statement(
         permission, sid="xaccount", partition="aws", region="us-east-2", account="123456789012"
     )
-    assert _render.to_json(_render.document([statement])) == example["output"]["Policy"]
+    assert bounds.to_json(_render.document([statement])) == example["output"]["Policy"]
 
 
 def test_the_two_sdk_statements_in_one_document_are_558_bytes() -> None:
@@ -96,8 +97,8 @@ def test_the_two_sdk_statements_in_one_document_are_558_bytes() -> None:
         for sid in ("s3", "xaccount")
     ]
     document = _render.document(statements)
-    assert _render.size(document) == 558
-    assert _render.size(_render.document([])) == 54
+    assert bounds.size(document) == 558
+    assert bounds.size(_render.document([])) == 54
 
 
 URL = "arn:aws:lambda:us-east-1:444455556666:function:my-function"
@@ -163,7 +164,7 @@ FUNCTION_URL_STATEMENTS = {
 @pytest.mark.parametrize("case", sorted(FUNCTION_URL_STATEMENTS))
 def test_documented_statements_render_byte_for_byte(case: str) -> None:
     permission, sid, expected = FUNCTION_URL_STATEMENTS[case]
-    assert _render.to_json(_render.statement(permission, sid=sid)) == expected
+    assert bounds.to_json(_render.statement(permission, sid=sid)) == expected
 
 
 @pytest.mark.parametrize(
@@ -210,7 +211,7 @@ def test_keys_come_in_lambdas_order_and_condition_blocks_too() -> None:
         "lambda:FunctionUrlAuthType",
         "lambda:EventSourceToken",
     ]
-    text = _render.to_json(rendered)
+    text = bounds.to_json(rendered)
     assert "\\/" not in text
     assert "api/*/GET/hello" in text
     assert " " not in text
@@ -226,9 +227,9 @@ def test_non_ascii_is_written_as_is_and_counted_in_utf8_bytes() -> None:
         function_name=FUNCTION, principal="s3.amazonaws.com", source_arn="arn:aws:s3:::b/é"
     )
     rendered = _render.statement(permission, sid="x")
-    text = _render.to_json(rendered)
+    text = bounds.to_json(rendered)
     assert "é" in text
-    assert _render.size(rendered) == len(text) + 1
+    assert bounds.size(rendered) == len(text) + 1
 
 
 @pytest.mark.parametrize(
@@ -268,7 +269,7 @@ def test_a_bare_name_needs_the_stacks_environment() -> None:
     ],
 )
 def test_partition_of_region(region: str, partition: str | None) -> None:
-    assert _render.partition_of(region) == partition
+    assert partition_of(region) == partition
 
 
 def test_sid_placeholder_is_stack_logical_id_and_12_x() -> None:
@@ -284,32 +285,32 @@ def test_sid_placeholder_is_cut_to_100_characters() -> None:
 
 
 def test_a_deploy_time_value_is_sized_at_its_bound_and_shown_as_a_placeholder() -> None:
-    name = _render.bounded_marker("Stack.Fn.FunctionName", 64)
+    name = bounds.bounded_marker("Stack.Fn.FunctionName", 64)
     rendered = _render.statement(
         Permission(
             function_name=f"arn:aws:lambda:us-east-1:111111111111:function:{name}", principal="*"
         ),
         sid="x",
     )
-    text = _render.sized_json(rendered)
+    text = bounds.sized_json(rendered)
     assert "{Stack.Fn.FunctionName}" + "#" * (64 - 23) in text
-    assert _render.size(rendered) == _render.known_size(rendered) + 64
+    assert bounds.size(rendered) == bounds.known_size(rendered) + 64
 
 
 def test_a_principal_of_unknown_kind_is_bounded_for_its_longest_form() -> None:
-    principal = _render.bounded_marker("value.Stack.Who", 256)
+    principal = bounds.bounded_marker("value.Stack.Who", 256)
     element = _render.principal_element(principal, "aws")
     assert isinstance(element, str)
-    service = _render.to_json({"Principal": {"Service": "s" * 256}})
-    assert len(_render.sized_json({"Principal": element})) >= len(service)
+    service = bounds.to_json({"Principal": {"Service": "s" * 256}})
+    assert len(bounds.sized_json({"Principal": element})) >= len(service)
 
 
 def test_an_account_marker_becomes_the_accounts_root() -> None:
-    account = _render.bounded_marker("Stack.AWS.AccountId", 12)
+    account = bounds.bounded_marker("Stack.AWS.AccountId", 12)
     assert _render.principal_element(account, "aws") == {"AWS": f"arn:aws:iam::{account}:root"}
 
 
 def test_a_sid_with_a_logical_id_not_yet_read_is_bounded_at_100() -> None:
-    sid = _render.sid_placeholder("Stack", _render.bounded_marker("LogicalId", 255))
-    assert _render.max_length(sid) == 100
-    assert _render.readable(sid) == "Stack-{LogicalId}-XXXXXXXXXXXX"
+    sid = _render.sid_placeholder("Stack", bounds.bounded_marker("LogicalId", 255))
+    assert bounds.max_length(sid) == 100
+    assert bounds.readable(sid) == "Stack-{LogicalId}-XXXXXXXXXXXX"

@@ -7,7 +7,7 @@ from dataclasses import replace
 import pytest
 
 from constructs_lambdaperm import Permission, check
-from constructs_lambdaperm._tokens import marker
+from constructs_lambdaperm._core.tokens import marker
 
 BASE = Permission(function_name="my-function", principal="223456789012")
 TOKEN = marker("TOKEN.1")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from constructs_lambdaperm import Permission, Severity, check
-from constructs_lambdaperm._tokens import marker
+from constructs_lambdaperm._core.tokens import marker
 
 FN = "my-function"
 BUCKET = "arn:aws:s3:::uploads"

@@ -13,8 +13,8 @@ from constructs_lambdaperm import (
     FunctionUrlPermission,
     OrgPermission,
     S3InvokePermission,
+    resource_policies,
 )
-from constructs_lambdaperm._policy import resource_policies
 from constructs_lambdaperm.testing import assert_can_invoke, assert_cannot_invoke, find_policy
 
 ACCOUNT_A = "111111111111"

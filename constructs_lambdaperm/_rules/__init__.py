@@ -1,0 +1,28 @@
+"""The rule catalogue, and the check that runs every rule that applies to any permission."""
+
+from __future__ import annotations
+
+from .._core.findings import Finding
+from .._core.model import Permission
+from . import acknowledgements, budget, documented, fields, intent, security, services
+from .registry import CHECKS, RULES
+
+__all__ = [
+    "RULES",
+    "acknowledgements",
+    "budget",
+    "check",
+    "documented",
+    "fields",
+    "intent",
+    "security",
+    "services",
+]
+
+
+def check(permission: Permission) -> list[Finding]:
+    """Every finding of every general rule on ``permission``, in rule-ID order."""
+    findings: list[Finding] = []
+    for _rule, rule_check in CHECKS:
+        findings.extend(rule_check(permission))
+    return findings

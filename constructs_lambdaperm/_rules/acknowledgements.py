@@ -1,0 +1,73 @@
+"""LP501: an acknowledgement of this library's rules can be honoured.
+
+An acknowledgement is code that accepts a risk, so a typo in it must not pass unseen: it names
+a rule of this catalogue that may be acknowledged (unsafe, or a warning), and says why. The
+app-wide check (``_budget``) runs :func:`check_acknowledgements` over every acknowledgement the
+synthesized stacks record; a grant's unsafe findings are settled apart (``_acknowledge``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+
+from .._core.findings import MIN_REASON_LENGTH, NAMESPACE, Finding, Severity
+from .registry import RULES, define
+
+_ANNOTATION = "Annotation"
+"""The namespace the CDK gives an acknowledged ID written without one."""
+
+VALIDATIONS_URL = "https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.Validations.html"
+
+BAD_ACKNOWLEDGEMENT = define(
+    "LP501",
+    Severity.ERROR,
+    title="An acknowledgement names a rule that can be acknowledged, and says why",
+    explanation=(
+        "Validations.of(scope).acknowledge(...) accepts a risk in code. An ID that names no "
+        "rule (a typo, a rule number from another tool) or lacks the LambdaPerm:: namespace "
+        "(the CDK then files it under Annotation::) accepts nothing while looking as if it "
+        "did; an invalid value (an error rule) cannot be accepted at all, because Lambda or "
+        "CloudFormation would reject it; and a reviewer needs the reason."
+    ),
+    fix=(
+        "acknowledge an unsafe rule (LP3xx) or a warning (LP402) by its ID in docs/rules.md, "
+        f"with a reason of at least {MIN_REASON_LENGTH} characters; fix invalid values instead"
+    ),
+    doc_url=VALIDATIONS_URL,
+)
+
+
+def check_acknowledgements(acknowledged: Iterable[tuple[str, str, str]]) -> list[Finding]:
+    """Findings for each ``(construct path, rule ID, reason)`` that cannot be honoured.
+
+    IDs outside this library's namespace belong to other tools and are left alone, except one
+    of this catalogue's IDs written without it, which the CDK files under ``Annotation::``.
+    """
+    findings: list[Finding] = []
+    for path, rule_id, reason in acknowledged:
+        namespace, _, short = rule_id.partition("::")
+        if namespace == _ANNOTATION and short in RULES:
+            message = (
+                f"{short} is acknowledged without its namespace, so the CDK files it as "
+                f"{rule_id} and it silences nothing: write '{NAMESPACE}::{short}'"
+            )
+        elif namespace != NAMESPACE:
+            continue
+        elif (rule := RULES.get(short)) is None:
+            message = f"{rule_id} is acknowledged but no such rule exists (see docs/rules.md)"
+        elif rule.severity is Severity.ERROR:
+            message = (
+                f"{rule_id} is acknowledged but cannot be: it reports what Lambda or "
+                "CloudFormation would refuse, so fix what it reports instead"
+            )
+        elif len(reason.strip()) < MIN_REASON_LENGTH:
+            message = (
+                f"{rule_id} is acknowledged with the reason {reason!r}: say why in at least "
+                f"{MIN_REASON_LENGTH} characters"
+            )
+        else:
+            continue
+        finding = BAD_ACKNOWLEDGEMENT.finding(message, value=rule_id)
+        findings.append(replace(finding, location=(path,)))
+    return findings

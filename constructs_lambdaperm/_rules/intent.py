@@ -1,0 +1,173 @@
+"""LP201-LP204: what a grant of a given kind promises (checked by the constructs).
+
+These rules need to know what the grant is for (an S3 bucket, another account...), which a bare
+AWS::Lambda::Permission does not say, so the constructs call them with that context; they do not
+run on every permission.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+
+from .._core import tokens
+from .._core.findings import Finding, Severity
+from .._core.model import PrincipalKind, principal_kind
+from .._core.pattern import Pattern
+from .registry import ADDPERMISSION_URL, RESOURCE_POLICY_URL, define
+
+PROPS = define(
+    "LP201",
+    Severity.ERROR,
+    title="Exactly one way to name each input",
+    explanation=(
+        "Some inputs can be given as a CDK resource or as its ARN; one of the two is needed, "
+        "and giving both leaves it unclear which one is meant."
+    ),
+    fix="give exactly one of the two properties",
+    doc_url=ADDPERMISSION_URL,
+)
+
+SOURCE_KIND = define(
+    "LP202",
+    Severity.ERROR,
+    title="The source is the kind of resource the grant names",
+    explanation=(
+        "A typed grant names its source: S3 invokes with the bucket's ARN "
+        "('arn:<partition>:s3:::<bucket>'), SNS with a topic ARN, EventBridge with a rule ARN, "
+        "CloudWatch Logs with a log group ARN, Alexa with a skill ID. Any other value never "
+        "matches, so the grant would never let the source invoke the function."
+    ),
+    fix="pass the resource itself, or its ARN (or ID) in the documented form",
+    doc_url=RESOURCE_POLICY_URL,
+)
+
+SOURCE_ACCOUNT_MISMATCH = define(
+    "LP203",
+    Severity.ERROR,
+    title="SourceAccount is the source resource's account",
+    explanation=(
+        "SourceAccount must be the account that owns the source resource; another account "
+        "never matches, so the grant would never let the resource invoke the function."
+    ),
+    fix="leave source_account out to use the resource's account, or pass that account",
+    doc_url=ADDPERMISSION_URL,
+)
+
+PRINCIPAL_FOR_GRANT = define(
+    "LP204",
+    Severity.ERROR,
+    title="The principal suits the grant",
+    explanation=(
+        "Each grant targets a kind of principal: a cross-account grant an account or IAM "
+        "identity, a public function URL '*'. Another kind would grant something else than "
+        "the construct promises."
+    ),
+    fix="pass a principal of the kind the construct takes, or use the construct for that kind",
+    doc_url=RESOURCE_POLICY_URL,
+)
+
+_PARTITION = r"arn:aws[a-zA-Z-]*"
+_REGION_ACCOUNT = r"[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d:\d{12}"
+
+
+class SourceKind:
+    """The form a typed grant's source must have, for LP202."""
+
+    def __init__(self, parameter: str, what: str, pattern: str, example: str) -> None:
+        self.parameter = parameter
+        self.what = what
+        self.pattern = Pattern(pattern)
+        self.example = example
+
+    def check(self, value: str) -> Finding | None:
+        """LP202: ``value`` can be a source of this kind (deploy-time parts pass)."""
+        if self.pattern.could_match(tokens.split(value)):
+            return None
+        return SOURCE_KIND.finding(
+            f"{self.parameter} {tokens.describe(value)!r} is not {self.what}",
+            parameter=self.parameter,
+            value=value,
+            fix=f"pass {self.what}, such as {self.example!r}",
+        )
+
+
+S3_BUCKET = SourceKind(
+    "SourceArn", "an S3 bucket ARN", _PARTITION + r":s3:::[^/:\s]+", "arn:aws:s3:::my-bucket"
+)
+SNS_TOPIC = SourceKind(
+    "SourceArn",
+    "an SNS topic ARN",
+    _PARTITION + r":sns:" + _REGION_ACCOUNT + r":[A-Za-z0-9_.-]+",
+    "arn:aws:sns:us-east-1:123456789012:my-topic",
+)
+EVENTS_RULE = SourceKind(
+    "SourceArn",
+    "an EventBridge rule ARN (rule/NAME, or rule/BUS/NAME on a custom bus)",
+    _PARTITION + r":events:" + _REGION_ACCOUNT + r":rule/[A-Za-z0-9._/-]+",
+    "arn:aws:events:us-east-1:123456789012:rule/my-rule",
+)
+LOG_GROUP = SourceKind(
+    "SourceArn",
+    "a CloudWatch Logs log group ARN",
+    _PARTITION + r":logs:" + _REGION_ACCOUNT + r":log-group:[^:\s]+(:\*)?",
+    "arn:aws:logs:us-east-1:123456789012:log-group:my-group:*",
+)
+EXECUTE_API = SourceKind(
+    "SourceArn",
+    "an API Gateway execute-api ARN (API_ID/STAGE/METHOD/PATH)",
+    _PARTITION + r":execute-api:[a-z0-9-]+:(\d{12}|\*):[A-Za-z0-9*?]+/[^/\s]+/[^/\s]*(/\S*)?",
+    "arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/*/*/*",
+)
+ALEXA_SKILL = SourceKind(
+    "EventSourceToken",
+    "an Alexa skill ID",
+    r"amzn1\.ask\.skill\.[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}",
+    "amzn1.ask.skill.12345678-1234-1234-1234-123456789012",
+)
+
+_KIND_NAMES = {
+    PrincipalKind.ANYONE: "everyone ('*')",
+    PrincipalKind.ACCOUNT: "a 12-digit account ID",
+    PrincipalKind.IAM: "the ARN of an account root, IAM role or IAM user",
+    PrincipalKind.SERVICE: "a service principal",
+}
+
+
+def exactly_one(**props: object) -> Finding | None:
+    """LP201: exactly one of ``props`` is given."""
+    given = [name for name, value in props.items() if value is not None]
+    if len(given) == 1:
+        return None
+    names = " or ".join(props)
+    problem = "neither is given" if not given else "both are given"
+    return PROPS.finding(
+        f"give {names}: {problem}",
+        parameter=" / ".join(props),
+        fix=f"give exactly one of {names}",
+    )
+
+
+def source_account_matches(source_account: str, owner: str | None, what: str) -> Finding | None:
+    """LP203: ``source_account`` is ``owner`` whenever both are known."""
+    if owner is None or tokens.is_unresolved(owner) or tokens.is_unresolved(source_account):
+        return None
+    if source_account == owner:
+        return None
+    return SOURCE_ACCOUNT_MISMATCH.finding(
+        f"SourceAccount {source_account!r} is not the account of {what} ({owner})",
+        parameter="SourceAccount",
+        value=source_account,
+    )
+
+
+def principal_for_grant(principal: str, allowed: Collection[PrincipalKind]) -> Finding | None:
+    """LP204: ``principal`` is of one of the ``allowed`` kinds (deploy-time values pass)."""
+    kind = principal_kind(principal)
+    if kind in allowed or kind in (PrincipalKind.UNKNOWN, PrincipalKind.INVALID):
+        return None  # INVALID is LP113's to report
+    expected = " or ".join(_KIND_NAMES[k] for k in PrincipalKind if k in allowed)
+    return PRINCIPAL_FOR_GRANT.finding(
+        f"Principal {principal!r} is {_KIND_NAMES[kind]}; this grant takes {expected}",
+        parameter="Principal",
+        value=principal,
+    )
