@@ -14,6 +14,7 @@ from pathlib import Path
 from .._core import tokens
 from .._core.findings import Severity
 from .._core.model import Permission
+from .._core.version import VERSION
 from .._readers.template import (
     TemplatePermission,
     load,
@@ -145,6 +146,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="lambdaperm", description="Inspect the Lambda permissions of CloudFormation templates."
     )
+    parser.add_argument("--version", action="version", version=f"lambdaperm {VERSION}")
     commands = parser.add_subparsers(dest="command", required=True)
     show_command = commands.add_parser(
         "show", help="print a table of the permissions in templates or a cloud assembly"

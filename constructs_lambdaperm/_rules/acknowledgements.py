@@ -31,7 +31,8 @@ BAD_ACKNOWLEDGEMENT = define(
         "CloudFormation would reject it; and a reviewer needs the reason."
     ),
     fix=(
-        "acknowledge an unsafe rule (LP3xx) or a warning (LP402) by its ID in docs/rules.md, "
+        "acknowledge an unsafe rule (LP3xx) or a warning (LP402) by its ID (`lambdaperm rules` "
+        "lists them), "
         f"with a reason of at least {MIN_REASON_LENGTH} characters; fix invalid values instead"
     ),
     doc_url=VALIDATIONS_URL,
@@ -55,7 +56,9 @@ def check_acknowledgements(acknowledged: Iterable[tuple[str, str, str]]) -> list
         elif namespace != NAMESPACE:
             continue
         elif (rule := RULES.get(short)) is None:
-            message = f"{rule_id} is acknowledged but no such rule exists (see docs/rules.md)"
+            message = (
+                f"{rule_id} is acknowledged but no such rule exists (`lambdaperm rules` lists them)"
+            )
         elif rule.severity is Severity.ERROR:
             message = (
                 f"{rule_id} is acknowledged but cannot be: it reports what Lambda or "
