@@ -35,7 +35,7 @@ if TYPE_CHECKING:
         OrgPermission,
         S3InvokePermission,
     )
-    from ._cdk.plugin import enforce_policy_budget
+    from ._cdk.plugin import PermissionGuard, enforce_policy_budget
     from ._cdk.service_constructs import (
         AlexaSkillPermission,
         ApiGatewayInvokePermission,
@@ -58,6 +58,7 @@ __all__ = [
     "LogsSubscriptionPermission",
     "OrgPermission",
     "Permission",
+    "PermissionGuard",
     "PermissionValidationError",
     "PolicyEvaluationError",
     "PolicyStatement",
@@ -86,6 +87,7 @@ _CDK_NAMES = {
     "ServiceInvokePermission": "_cdk.service_constructs",
     "SnsInvokePermission": "_cdk.service_constructs",
     "enforce_policy_budget": "_cdk.plugin",
+    "PermissionGuard": "_cdk.plugin",
 }
 """The constructs, loaded with aws_cdk on first use, by the private module that holds each."""
 

@@ -76,11 +76,12 @@ def permissions_of() -> Callable[[cdk.Stack], dict[str, Any]]:
     return permission_resources
 
 
-def plugin_violations(app: cdk.App) -> list[tuple[str, str, list[str]]]:
+def plugin_violations(app: cdk.App, *, verdict: bool = False) -> list[tuple[str, str, list[str]]]:
     """What this library's validation plugin reported in ``app``'s last synth.
 
     ``(rule, severity, construct paths)`` per violation, read from the CDK's validation report;
     acknowledged (suppressed) violations are left out, as the CDK leaves them out of its verdict.
+    LP600, the verdict that accompanies every blocking finding, is left out unless ``verdict``.
     """
     report = json.loads((Path(app.outdir) / "validation-report.json").read_text())
     return [
@@ -92,4 +93,5 @@ def plugin_violations(app: cdk.App) -> list[tuple[str, str, list[str]]]:
         for plugin in report["pluginReports"]
         if plugin["pluginName"] == "LambdaPerm"
         for violation in plugin["violations"]
+        if verdict or violation["ruleName"] != "LP600"
     ]

@@ -195,7 +195,10 @@ def test_permissions_in_several_stacks_share_the_functions_budget() -> None:
     with pytest.raises(RuntimeError, match="LP401") as raised:
         app.synth()
     message = str(raised.value)
-    assert message.count("Rule LambdaPerm::LP401") == 1
+    # One finding, shown at the function and at the other stack holding its statements.
+    budget = [v for v in plugin_violations(app) if v[0] == "LP401"]
+    assert budget == [("LP401", "fatal", ["Producer/Fn/Resource", "Consumer"])]
+    assert message.count("Rule LambdaPerm::LP401") == 2
     assert "Consumer/P10: " in message
     assert "Producer/P10: " in message
     assert FUNCTION in message

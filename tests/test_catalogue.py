@@ -36,8 +36,11 @@ FAMILY_SEVERITIES = {
     "LP3": {Severity.UNSAFE},
     # The size budget: over the limit is an error (LP401), near it a warning (LP402).
     "LP4": {Severity.ERROR, Severity.WARNING},
-    # Acknowledgements that cannot be honoured.
-    "LP5": {Severity.ERROR},
+    # Acknowledgements: one that cannot be honoured is an error, one that accepts nothing a
+    # warning.
+    "LP5": {Severity.ERROR, Severity.WARNING},
+    # Rules over the whole app: grants that cannot work are errors, waste is a warning.
+    "LP6": {Severity.ERROR, Severity.WARNING},
 }
 
 

@@ -163,9 +163,9 @@ def test_unsafe_grant_is_refused_at_synth(stack: cdk.Stack) -> None:
         stack, "Partner", function="fn", principal="223456789012", action="lambda:*"
     )
     errors = synth_errors(stack)
-    assert "[Stack/Partner]" in errors
-    assert "LambdaPerm::LP305" in errors
-    assert "Acknowledgment(id='LambdaPerm::LP305'" in errors
+    assert "Stack/Partner/Resource" in errors
+    assert "action (Action): Action 'lambda:*' grants every Lambda action" in errors
+    assert "Acknowledge with 'LambdaPerm::LP305'" in errors
 
 
 @pytest.mark.parametrize("where", ["construct before", "construct after", "stack", "app"])

@@ -23,15 +23,16 @@ LAYERS = {
     "_rules": 1,
     "_readers": 2,
     "_policy": 3,
-    "_cdk": 4,
-    "_cli": 4,
+    "_audit": 4,
+    "_cdk": 5,
+    "_cli": 5,
 }
 """Each folder's height: a module may import its own folder and the folders below it."""
 
-TOP = 5
+TOP = 6
 """The modules at the package's top level (the public API) stand on every layer."""
 
-PURE = {"_core", "_rules", "_readers", "_policy", "_cli"}
+PURE = {"_core", "_rules", "_readers", "_policy", "_audit", "_cli"}
 CDK_PACKAGES = {"aws_cdk", "constructs", "jsii"}
 
 

@@ -12,7 +12,7 @@ PROBE = """
 import importlib, json, pkgutil, sys
 import constructs_lambdaperm as lp
 from constructs_lambdaperm import testing
-for layer in ("_core", "_rules", "_readers", "_policy", "_cli"):
+for layer in ("_core", "_rules", "_readers", "_policy", "_audit", "_cli"):
     package = importlib.import_module(f"constructs_lambdaperm.{layer}")
     for module in pkgutil.iter_modules(package.__path__):
         importlib.import_module(f"{package.__name__}.{module.name}")

@@ -2,8 +2,8 @@
 
 No policy logic lives here: a construct turns its props into ``Permission`` objects and the
 findings only it can make (its intent), hands them to ``Grant._emit``, which runs the rules,
-raises on invalid values, emits the resources and leaves unsafe findings to be settled at synth,
-when every acknowledgement is known.
+raises on invalid values and emits the resources. Unsafe findings are the guard's to report at
+synth, when every acknowledgement is known (``plugin``).
 """
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from .. import _rules
 from .._core.errors import PermissionValidationError
 from .._core.findings import Finding, Severity
 from .._core.model import Permission
-from .acknowledge import settle_at_synth
-from .plugin import enforce_policy_budget
+from .acknowledge import record_acknowledgements
+from .plugin import register_grant
 
 COMMON_NAMES: Mapping[str, str] = {
     "FunctionName": "function",
@@ -36,10 +36,10 @@ class Grant(Construct):
 
     def __init__(self, scope: Construct, id: str) -> None:
         super().__init__(scope, id)
-        # Every function's whole policy must fit Lambda's 20,480 bytes: checked once per app, at
-        # synth, over every CfnPermission (ours and others'). The scope, not self: scopes already
-        # seen cost no call into the CDK.
-        enforce_policy_budget(scope)
+        # Every permission of the app is checked once, at synth, by the guard (ours and others');
+        # the grant is recorded as this library's. The scope, not self: scopes already seen
+        # cost no call into the CDK.
+        register_grant(scope, id, self._PARAMETER_NAMES)
         self.permissions: list[aws_lambda.CfnPermission] = []
         """The ``AWS::Lambda::Permission`` resources this construct made."""
         self.findings: list[Finding] = []
@@ -60,7 +60,7 @@ class Grant(Construct):
             resource = _cfn_permission(self, child_id, permission)
             self.permissions.append(resource)
             unsafe.append((resource, [f for f in found if f.severity is Severity.UNSAFE]))
-        settle_at_synth(self, unsafe, self._PARAMETER_NAMES)
+        record_acknowledgements(self, unsafe)
 
     def _raise_if_invalid(self, findings: Sequence[Finding]) -> None:
         errors = [f for f in findings if f.blocking and f.severity is Severity.ERROR]

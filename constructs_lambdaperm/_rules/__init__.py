@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from .._core.findings import Finding
 from .._core.model import Permission
-from . import acknowledgements, budget, documented, fields, intent, security, services
+from . import acknowledgements, app, budget, documented, fields, intent, security, services
 from .registry import CHECKS, RULES
 
 __all__ = [
     "RULES",
     "acknowledgements",
+    "app",
     "budget",
     "check",
     "documented",

@@ -74,3 +74,21 @@ def check_acknowledgements(acknowledged: Iterable[tuple[str, str, str]]) -> list
         finding = BAD_ACKNOWLEDGEMENT.finding(message, value=rule_id)
         findings.append(replace(finding, location=(path,)))
     return findings
+
+
+STALE_ACKNOWLEDGEMENT = define(
+    "LP502",
+    Severity.WARNING,
+    title="An acknowledgement accepts a finding that is still there",
+    explanation=(
+        "An acknowledgement of a LambdaPerm:: rule that matches no finding at its construct "
+        "or below accepts nothing: the risk was fixed, or the acknowledgement sits on another "
+        "scope than the grant. Left in place, it would silently accept the same risk if it "
+        "came back."
+    ),
+    fix=(
+        "remove the acknowledgement, or move it onto the construct (or a scope above it) "
+        "whose finding it accepts"
+    ),
+    doc_url=VALIDATIONS_URL,
+)

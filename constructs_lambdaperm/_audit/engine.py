@@ -1,0 +1,440 @@
+"""The guard: every rule over every Lambda permission of an app or of some templates, at once.
+
+Pure Python. The same function checks a synthesized cloud assembly (the CDK validation plugin)
+and template files (``lambdaperm lint``), so both apply the same rules with the same
+acknowledgements:
+
+- every rule that applies to one permission (LP1xx, LP3xx), on its values resolved as far as
+  the app tells (``_readers.references``);
+- the policy rules (LP401, LP402) on each function's and qualifier's whole policy;
+- the app-level rules (LP601-LP611) on every grant at once;
+- the acknowledgements themselves: LP501 for one that cannot be honoured, LP502 for one that
+  accepted nothing;
+- LP600, the verdict, when a finding that refuses deployment remains.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from .. import _rules
+from .._core import tokens
+from .._core.findings import ACKNOWLEDGED_RULES, Finding, Rule, Severity
+from .._policy.policies import PolicyStatement, ResourcePolicy, policies_of
+from .._readers.references import Resolver
+from .._readers.stacks import StackTemplate, concrete
+from .._readers.targets import Target
+from .._readers.template import PERMISSION_TYPE
+from .._rules.acknowledgements import STALE_ACKNOWLEDGEMENT, check_acknowledgements
+from .._rules.app import BLOCKED, AppDocument, AppGrant, AppUrl, AppView, Site, check_app
+from .._rules.budget import check_policy
+from .acknowledgements import Acknowledgement, Acknowledgements, from_metadata, honoured
+from .config import GuardConfig
+
+URL_TYPE = "AWS::Lambda::Url"
+RESOURCE_POLICY_TYPE = "AWS::Lambda::ResourcePolicy"
+
+_REFERENCE_KEYS = ("Ref", "Fn::GetAtt")
+
+
+@dataclass(frozen=True)
+class AuditStack:
+    """One stack (or template) to check, with what its assembly says about it."""
+
+    template: StackTemplate
+    """The template; its ``AWS::Lambda::Permission`` resources may be left out (see ``load``)."""
+    template_path: str | None = None
+    """The template file, when there is one."""
+    acknowledged: Sequence[Acknowledgement] = ()
+    """Acknowledgements made on constructs of the stack (``Validations.of(scope)``)."""
+    library_paths: frozenset[str] | None = None
+    """Construct paths of this library's grants in the stack; ``None``: cannot be told."""
+    load: Callable[[], StackTemplate] | None = None
+    """Returns the template with every resource, when ``template`` leaves permissions out."""
+
+
+@dataclass(frozen=True, slots=True)
+class Place:
+    """Where a finding is shown: a stack, and a resource or a construct of it."""
+
+    stack: str
+    """The stack's key (its construct path, or the template's name)."""
+    logical_id: str | None = None
+    """The resource's logical ID, when the finding is on a resource."""
+    construct_path: str | None = None
+    """The construct path, in a CDK app."""
+    template_path: str | None = None
+    """The template file."""
+
+
+@dataclass(frozen=True)
+class Reported:
+    """A finding of the guard, where it is, how severe, and what accepted it."""
+
+    finding: Finding
+    """The finding."""
+    severity: Severity
+    """Its severity, after the guard's ``severities``."""
+    places: tuple[Place, ...]
+    """Where it is: the first is where it is best fixed; a policy's are its function and
+    each stack holding its statements."""
+    acknowledgement: Acknowledgement | None = None
+    """The acknowledgement that accepted it. Default: - none."""
+
+    @property
+    def rule(self) -> Rule:
+        """The rule that reported it."""
+        return self.finding.rule
+
+    @property
+    def blocking(self) -> bool:
+        """Whether it refuses deployment: an error, or an unsafe finding nobody accepted."""
+        return (
+            self.finding.evaluated
+            and self.severity in (Severity.ERROR, Severity.UNSAFE)
+            and self.acknowledgement is None
+        )
+
+
+@dataclass(frozen=True)
+class AuditReport:
+    """Everything the guard found, and the policies it read."""
+
+    findings: tuple[Reported, ...]
+    """Every finding, evaluated or not, accepted or not."""
+    policies: tuple[ResourcePolicy, ...] = field(default=(), repr=False)
+    """The policy of every function and qualifier."""
+
+    @property
+    def blocking(self) -> list[Reported]:
+        """The findings that refuse deployment."""
+        return [r for r in self.findings if r.blocking]
+
+
+def audit(
+    stacks: Sequence[AuditStack],
+    config: GuardConfig | None = None,
+    *,
+    acknowledged: Sequence[Acknowledgement] = (),
+) -> AuditReport:
+    """Check every Lambda permission of ``stacks`` with every rule of the catalogue.
+
+    ``acknowledged`` adds acknowledgements made outside any stack (on the app, a Stage).
+    """
+    config = config or GuardConfig()
+    by_key = {stack.template.key: stack for stack in stacks}
+    templates = [stack.template for stack in stacks]
+    resolver = Resolver(templates)
+    loaded: dict[str, _StackFacts] = {}
+
+    def load(template: StackTemplate) -> StackTemplate:
+        stack = by_key[template.key]
+        full = stack.load() if stack.load is not None else template
+        loaded[template.key] = _StackFacts.of(full)
+        return full
+
+    policies = policies_of(templates, resolver, load=load)
+    grants = [
+        _grant(statement, policy, by_key[statement.stack], loaded[statement.stack])
+        for policy in policies
+        for statement in policy.statements
+    ]
+    view = AppView(
+        grants=grants,
+        urls=[url for t in templates for url in _urls(t, resolver)],
+        documents=[doc for t in templates for doc in _documents(t, resolver)],
+        allowed_accounts=config.allowed_accounts,
+        allowed_org_ids=config.allowed_org_ids,
+        require_constructs=config.require_constructs,
+    )
+    acknowledgements = Acknowledgements(
+        [*acknowledged]
+        + [a for stack in stacks for a in stack.acknowledged]
+        + [a for facts in loaded.values() for a in facts.acknowledged]
+    )
+    places = _Places(by_key)
+    found: list[tuple[Finding, tuple[Place, ...], list[str | None]]] = []
+    for grant in grants:
+        place = places.resource(grant.site.stack, grant.site.logical_id)
+        found.extend((f, (place,), [place.construct_path]) for f in _rules.check(grant.permission))
+    for finding in check_app(view):
+        stack, logical_id = finding.location
+        place = places.resource(stack, logical_id)
+        found.append((finding, (place,), [place.construct_path]))
+    for policy in policies:
+        policy_places, scope = places.policy(policy)
+        found.extend((f, policy_places, [scope]) for f in check_policy(policy))
+
+    reported: list[Reported] = []
+    for finding, where, paths in found:
+        acknowledgement = None
+        if finding.evaluated:
+            candidate = acknowledgements.find(
+                finding.rule,
+                paths=paths,
+                resources=[(p.stack, p.logical_id) for p in where if p.logical_id],
+            )
+            if candidate is not None and honoured(candidate, finding.rule):
+                acknowledgement = candidate
+        reported.extend(_graded(finding, where, acknowledgement, config))
+    reported.extend(_acknowledgement_findings(acknowledgements, places, config))
+    if any(r.blocking for r in reported):
+        reported.append(_verdict([r for r in reported if r.blocking]))
+    return AuditReport(findings=tuple(reported), policies=tuple(policies))
+
+
+def _graded(
+    finding: Finding,
+    where: tuple[Place, ...],
+    acknowledgement: Acknowledgement | None,
+    config: GuardConfig,
+) -> list[Reported]:
+    severity = config.severity_of(finding.rule.id, finding.rule.severity)
+    if severity is None:
+        return []
+    return [Reported(finding, severity, where, acknowledgement)]
+
+
+def _acknowledgement_findings(
+    acknowledgements: Acknowledgements, places: _Places, config: GuardConfig
+) -> list[Reported]:
+    """LP501 for each acknowledgement that cannot be honoured, LP502 for each that is unused."""
+    reported: list[Reported] = []
+    every = acknowledgements.all
+    refused: set[int] = set()
+    # check_acknowledgements locates each finding at the first element given: the index here.
+    triples = ((str(index), a.rule_id, a.reason) for index, a in enumerate(every))
+    for finding in check_acknowledgements(triples):
+        acknowledgement = every[int(finding.location[0])]
+        refused.add(id(acknowledgement))
+        reported.extend(
+            _graded(
+                replace(finding, location=(_describe(acknowledgement),)),
+                (places.acknowledgement(acknowledgement),),
+                None,
+                config,
+            )
+        )
+    for acknowledgement in acknowledgements.unused():
+        if id(acknowledgement) in refused:
+            continue
+        finding = STALE_ACKNOWLEDGEMENT.finding(
+            f"{acknowledgement.rule_id} is acknowledged at {_describe(acknowledgement)} "
+            f"({acknowledgement.reason!r}) but no finding of that rule is there or below it",
+            value=acknowledgement.rule_id,
+        )
+        reported.extend(
+            _graded(
+                replace(finding, location=(_describe(acknowledgement),)),
+                (places.acknowledgement(acknowledgement),),
+                None,
+                config,
+            )
+        )
+    return reported
+
+
+def _describe(acknowledgement: Acknowledgement) -> str:
+    if acknowledgement.in_construct_metadata:
+        return acknowledgement.path or "the app"
+    return f"{acknowledgement.stack}/{acknowledgement.logical_id} (its Metadata)"
+
+
+def _verdict(blocking: Sequence[Reported]) -> Reported:
+    listed = [f"  - {r.finding.rule_id} at {_show(r.places[0])}" for r in blocking[:20] if r.places]
+    if len(blocking) > 20:
+        listed.append(f"  - ... and {len(blocking) - 20} more")
+    finding = BLOCKED.finding(
+        f"{len(blocking)} finding(s) on the app's Lambda permissions refuse deployment:\n"
+        + "\n".join(listed),
+        value=len(blocking),
+    )
+    return Reported(finding, Severity.ERROR, ())
+
+
+def _show(place: Place) -> str:
+    if place.construct_path:
+        return place.construct_path
+    if place.logical_id:
+        return f"{place.stack}/{place.logical_id}"
+    return place.stack
+
+
+# --- what each stack says about its permissions --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _StackFacts:
+    """What the guard reads of a stack's permission resources besides their properties."""
+
+    source_types: Mapping[str, str]
+    """The type of the resource each permission's SourceArn references, by logical ID."""
+    acknowledged: Sequence[Acknowledgement]
+    """The acknowledgements in the permissions' template Metadata."""
+
+    @classmethod
+    def of(cls, template: StackTemplate) -> _StackFacts:
+        source_types: dict[str, str] = {}
+        acknowledged: list[Acknowledgement] = []
+        for logical_id, resource in template.resources.items():
+            if not isinstance(resource, Mapping) or resource.get("Type") != PERMISSION_TYPE:
+                continue
+            referenced = _referenced(resource.get("Properties", {}).get("SourceArn"))
+            target = template.resources.get(referenced or "")
+            if isinstance(target, Mapping) and isinstance(target.get("Type"), str):
+                source_types[logical_id] = str(target["Type"])
+            metadata = resource.get("Metadata")
+            acks = metadata.get(ACKNOWLEDGED_RULES) if isinstance(metadata, Mapping) else None
+            if isinstance(acks, Mapping):
+                acknowledged.extend(from_metadata(acks, template.key, logical_id))
+        return cls(source_types=source_types, acknowledged=acknowledged)
+
+
+def _referenced(value: Any) -> str | None:
+    """The logical ID a ``Ref`` or ``Fn::GetAtt`` value names."""
+    if not isinstance(value, Mapping) or len(value) != 1:
+        return None
+    ((function, argument),) = value.items()
+    if function == "Ref" and isinstance(argument, str):
+        return argument
+    if function == "Fn::GetAtt":
+        if isinstance(argument, list) and argument and isinstance(argument[0], str):
+            return argument[0]
+        if isinstance(argument, str):
+            return argument.split(".", 1)[0]
+    return None
+
+
+def _grant(
+    statement: PolicyStatement, policy: ResourcePolicy, stack: AuditStack, facts: _StackFacts
+) -> AppGrant:
+    template = stack.template
+    meaning = {k: v for k, v in statement.statement.items() if k != "Sid"}
+    return AppGrant(
+        site=Site(statement.stack, statement.logical_id),
+        permission=statement.permission,
+        meaning=json.dumps(meaning, sort_keys=True),
+        function=policy.function,
+        qualifier=policy.qualifier,
+        function_defined=policy.function_stack is not None,
+        stack_account=template.account if concrete(template.account) else None,
+        stack_region=template.region if concrete(template.region) else None,
+        source_type=facts.source_types.get(statement.logical_id),
+        by_library=_by_library(stack, statement.path),
+    )
+
+
+def _by_library(stack: AuditStack, path: str | None) -> bool | None:
+    if stack.library_paths is None or path is None:
+        return None
+    parts = path.split("/")
+    return any("/".join(parts[:depth]) in stack.library_paths for depth in range(1, len(parts)))
+
+
+def _urls(template: StackTemplate, resolver: Resolver) -> Iterable[AppUrl]:
+    for logical_id, resource in sorted(template.resources.items()):
+        if not isinstance(resource, Mapping) or resource.get("Type") != URL_TYPE:
+            continue
+        properties = resource.get("Properties") or {}
+        target = resolver.function_target(properties.get("TargetFunctionArn"), template)
+        qualifier = _literal(properties.get("Qualifier")) or target.qualifier
+        auth = _literal(properties.get("AuthType"))
+        yield AppUrl(
+            site=Site(template.key, logical_id),
+            function=target.arn,
+            qualifier=qualifier,
+            auth_type=auth,
+        )
+
+
+def _documents(template: StackTemplate, resolver: Resolver) -> Iterable[AppDocument]:
+    for logical_id, resource in sorted(template.resources.items()):
+        if not isinstance(resource, Mapping) or resource.get("Type") != RESOURCE_POLICY_TYPE:
+            continue
+        properties = resource.get("Properties") or {}
+        target: Target = resolver.function_target(properties.get("ResourceArn"), template)
+        yield AppDocument(
+            site=Site(template.key, logical_id), function=target.arn, qualifier=target.qualifier
+        )
+
+
+def _literal(value: Any) -> str | None:
+    return value if isinstance(value, str) and not tokens.is_unresolved(value) else None
+
+
+# --- where findings are shown -----------------------------------------------------------------
+
+
+class _Places:
+    def __init__(self, stacks: Mapping[str, AuditStack]) -> None:
+        self._stacks = stacks
+
+    def resource(self, stack: str, logical_id: str) -> Place:
+        audited = self._stacks.get(stack)
+        if audited is None:
+            return Place(stack=stack, logical_id=logical_id)
+        return Place(
+            stack=stack,
+            logical_id=logical_id,
+            construct_path=audited.template.paths.get(logical_id),
+            template_path=audited.template_path,
+        )
+
+    def policy(self, policy: ResourcePolicy) -> tuple[tuple[Place, ...], str | None]:
+        """A policy's places (its function, then each stack of its statements) and its scope.
+
+        The scope, where an acknowledgement of a policy finding counts, is the function's
+        construct when the function is in the app, else the deepest scope holding every
+        statement.
+        """
+        places: list[Place] = []
+        scope: str | None = None
+        if policy.function_stack is not None and policy.function_logical_id is not None:
+            function = self.resource(policy.function_stack, policy.function_logical_id)
+            places.append(function)
+            scope = function.construct_path
+        by_stack: dict[str, list[PolicyStatement]] = {}
+        for statement in policy.statements:
+            by_stack.setdefault(statement.stack, []).append(statement)
+        common_all = _common_scope([s.location for s in policy.statements])
+        for stack, statements in by_stack.items():
+            if stack == policy.function_stack:
+                continue
+            audited = self._stacks.get(stack)
+            common = _common_scope([s.location for s in statements])
+            places.append(
+                Place(
+                    stack=stack,
+                    construct_path=common if audited is not None and statements[0].path else None,
+                    template_path=audited.template_path if audited is not None else None,
+                    logical_id=statements[0].logical_id if len(statements) == 1 else None,
+                )
+            )
+        if scope is None:
+            scope = common_all
+        return tuple(places), scope
+
+    def acknowledgement(self, acknowledgement: Acknowledgement) -> Place:
+        if acknowledgement.stack is not None and acknowledgement.logical_id is not None:
+            return self.resource(acknowledgement.stack, acknowledgement.logical_id)
+        path = acknowledgement.path
+        owner = next(
+            (key for key in sorted(self._stacks, key=len, reverse=True) if path.startswith(key)),
+            path.split("/")[0] if path else "",
+        )
+        return Place(stack=owner, construct_path=path)
+
+
+def _common_scope(locations: Sequence[str]) -> str | None:
+    if not locations:
+        return None
+    split = [location.split("/") for location in locations]
+    common: list[str] = []
+    for parts in zip(*split, strict=False):
+        if len(set(parts)) > 1:
+            break
+        common.append(parts[0])
+    return "/".join(common or split[0])
