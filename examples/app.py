@@ -17,11 +17,13 @@ from constructs_lambdaperm import (
     FunctionUrlPermission,
     LogsSubscriptionPermission,
     OrgPermission,
+    PermissionGuard,
     S3InvokePermission,
     ServiceInvokePermission,
     SnsInvokePermission,
 )
 
+ACCOUNT = "111111111111"
 PARTNER_ACCOUNT = "223456789012"
 ORGANIZATION = "o-a1b2c3d4e5"
 SKILL_ID = "amzn1.ask.skill.0f7c8a2e-3b1d-4c5e-9a6f-2d4b6c8e0a1f"
@@ -100,8 +102,13 @@ class EventsStack(cdk.Stack):
 
 
 def build(app: cdk.App) -> cdk.App:
-    """Add the example's stacks to ``app``."""
-    env = cdk.Environment(account="111111111111", region="us-east-1")
+    """Add the example's stacks to ``app``, with the platform team's guard."""
+    # Every Lambda permission of the app, whoever makes it, is checked at synth; these grants
+    # may name only the app's account, the partner and the organization.
+    cdk.Validations.of(app).add_plugins(
+        PermissionGuard(allowed_accounts=[ACCOUNT, PARTNER_ACCOUNT], allowed_org_ids=[ORGANIZATION])
+    )
+    env = cdk.Environment(account=ACCOUNT, region="us-east-1")
     ThumbnailStack(app, "ThumbnailService", env=env)
     EventsStack(app, "EventHandlers", env=env)
     return app

@@ -314,7 +314,7 @@ def _grant(
     template = stack.template
     meaning = {k: v for k, v in statement.statement.items() if k != "Sid"}
     return AppGrant(
-        site=Site(statement.stack, statement.logical_id),
+        site=Site(statement.stack, statement.logical_id, statement.path),
         permission=statement.permission,
         meaning=json.dumps(meaning, sort_keys=True),
         function=policy.function,
@@ -343,7 +343,7 @@ def _urls(template: StackTemplate, resolver: Resolver) -> Iterable[AppUrl]:
         qualifier = _literal(properties.get("Qualifier")) or target.qualifier
         auth = _literal(properties.get("AuthType"))
         yield AppUrl(
-            site=Site(template.key, logical_id),
+            site=Site(template.key, logical_id, template.paths.get(logical_id)),
             function=target.arn,
             qualifier=qualifier,
             auth_type=auth,
@@ -357,7 +357,9 @@ def _documents(template: StackTemplate, resolver: Resolver) -> Iterable[AppDocum
         properties = resource.get("Properties") or {}
         target: Target = resolver.function_target(properties.get("ResourceArn"), template)
         yield AppDocument(
-            site=Site(template.key, logical_id), function=target.arn, qualifier=target.qualifier
+            site=Site(template.key, logical_id, template.paths.get(logical_id)),
+            function=target.arn,
+            qualifier=target.qualifier,
         )
 
 

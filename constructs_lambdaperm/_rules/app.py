@@ -36,6 +36,8 @@ class Site:
     """The stack's construct path in a CDK app, or the template's name."""
     logical_id: str
     """The resource's logical ID."""
+    name: str | None = field(default=None, compare=False)
+    """How messages name it: its construct path in a CDK app. Default: - stack/logical ID."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -130,7 +132,7 @@ def _at(finding: Finding, site: Site) -> Finding:
 
 
 def _where(site: Site) -> str:
-    return f"{site.stack}/{site.logical_id}"
+    return site.name or f"{site.stack}/{site.logical_id}"
 
 
 def _literal(value: str | None) -> str | None:
