@@ -91,6 +91,12 @@ UNSAFE: dict[str, tuple[Part, list[str]]] = {
 """The unsafe helper calls, and the acknowledgements that accept what each grants."""
 
 
+def service_stack(app: cdk.App) -> cdk.Stack:
+    stack = service_stack(app)
+    assert isinstance(stack, cdk.Stack)
+    return stack
+
+
 def helper_app(*parts: Part, guard: PermissionGuard | None = None) -> cdk.App:
     app = cdk.App()
     cdk.Validations.of(app).add_plugins(guard or PermissionGuard())
@@ -176,7 +182,7 @@ def test_each_unsafe_finding_acknowledged_in_turn_makes_synth_pass() -> None:
     # when its app is synthesized a second time.
     for count in range(len(rule_ids) + 1):
         app = helper_app(*(part for part, _ in UNSAFE.values()), duplicate_grant)
-        stack = app.node.find_child("Prod").node.find_child("Service")
+        stack = service_stack(app)
         for rule_id in rule_ids[:count]:
             cdk.Validations.of(stack).acknowledge(
                 cdk.Acknowledgment(id=rule_id, reason="reviewed with the platform team in SEC-12")
@@ -212,7 +218,7 @@ def test_the_checks_run_once_wherever_the_guard_is_added(guard_first: bool) -> N
 
 def test_require_constructs_refuses_what_this_library_did_not_make() -> None:
     app = helper_app(service_without_source, guard=PermissionGuard(require_constructs=True))
-    stack = app.node.find_child("Prod").node.find_child("Service")
+    stack = service_stack(app)
     CrossAccountPermission(stack, "Partner", function="fn", principal=PARTNER)
     assert not synth(app)
     lp611 = [v for v in plugin_violations(app) if v[0] == "LP611"]
@@ -240,7 +246,7 @@ def test_a_guard_setting_it_cannot_use_is_refused_when_it_is_made() -> None:
 
 def test_an_acknowledgement_that_accepts_nothing_is_reported_as_stale() -> None:
     app = helper_app()
-    stack = app.node.find_child("Prod").node.find_child("Service")
+    stack = service_stack(app)
     CrossAccountPermission(stack, "Partner", function="fn", principal=PARTNER)
     cdk.Validations.of(stack).acknowledge(
         cdk.Acknowledgment(id="LambdaPerm::LP305", reason="the partner needed every action")
