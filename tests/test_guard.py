@@ -92,7 +92,7 @@ UNSAFE: dict[str, tuple[Part, list[str]]] = {
 
 
 def service_stack(app: cdk.App) -> cdk.Stack:
-    stack = service_stack(app)
+    stack = app.node.find_child("Prod").node.find_child("Service")
     assert isinstance(stack, cdk.Stack)
     return stack
 
