@@ -6,6 +6,8 @@ the real CDK CLI (``cdk synth --app "python benchmarks/app.py --variant raw --si
 
 - ``raw``: ``aws_lambda.CfnPermission`` written by hand;
 - ``add_permission``: ``Function.add_permission`` with ``aws_iam`` principals;
+- ``guarded``: the same, in an app with this library's ``PermissionGuard``: what the guard
+  costs an app whose permissions aws-cdk's helpers make;
 - ``constructs``: this library's constructs, a mix of ``S3InvokePermission``,
   ``CrossAccountPermission``, ``OrgPermission`` and ``FunctionUrlPermission`` (which makes two
   permissions);
@@ -16,6 +18,7 @@ All four synthesize the same ``AWS::Lambda::Permission`` properties (same princi
 and conditions); only construct IDs and paths differ. Every function holds at most
 ``PER_FUNCTION`` permissions (Lambda's policy limit is 20 KB per function), functions are spread
 round-robin over up to ``STACKS`` stacks, and each stack has ``BUCKETS`` buckets as S3 sources.
+A function with function URL grants has its ``AWS::Lambda::Url``, so the guard finds nothing.
 
 ``--report FILE`` writes a JSON report: the time of the construct-and-synth phase (from just
 before the first construct to after ``app.synth()`` returns; interpreter start, ``import
@@ -35,7 +38,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-VARIANTS = ("raw", "add_permission", "constructs", "wrapper")
+VARIANTS = ("raw", "add_permission", "guarded", "constructs", "wrapper")
 """The ways of writing the app, the first being the baseline."""
 STACKS = 4
 """Stacks the functions are spread over, at least (fewer when there are fewer functions)."""
@@ -90,8 +93,12 @@ class Grant:
 
     @property
     def bucket(self) -> int:
-        """Index of the bucket (in the stack) an S3 grant comes from."""
-        return self.index % BUCKETS
+        """Index of the bucket (in the stack) an S3 grant comes from.
+
+        A function's S3 grants (one per round of the mix) come from different buckets: the
+        same bucket twice would be the same statement twice (the guard's LP601).
+        """
+        return (self.index // len(MIX)) % BUCKETS
 
 
 def plan(size: int) -> list[list[Grant]]:
@@ -200,6 +207,10 @@ def builder(variant: str, size: int, outdir: str | None) -> Callable[[], Any]:
 
     def build() -> Any:
         app = cdk.App(outdir=outdir) if outdir else cdk.App()
+        if variant == "guarded":
+            from constructs_lambdaperm import PermissionGuard
+
+            cdk.Validations.of(app).add_plugins(PermissionGuard())
         stacks = [
             cdk.Stack(app, f"Perms{n}", env=cdk.Environment(account=ACCOUNT, region=REGION))
             for n in range(stacks_needed(size))
@@ -214,6 +225,13 @@ def builder(variant: str, size: int, outdir: str | None) -> Callable[[], Any]:
                 handler="index.handler",
                 code=aws_lambda.Code.from_inline(INLINE_CODE),
             )
+            if any(grant.kind == "url" for grant in grants):
+                aws_lambda.CfnUrl(
+                    stack,
+                    f"{fn.node.id}Url",
+                    target_function_arn=fn.function_arn,
+                    auth_type="AWS_IAM",
+                )
             for grant in grants:
                 bucket = buckets[grant.stack][grant.bucket]
                 adders[variant](stack, fn, bucket, grant)
@@ -308,6 +326,7 @@ def builder(variant: str, size: int, outdir: str | None) -> Callable[[], Any]:
         "raw": raw,
         "wrapper": wrapper,
         "add_permission": add_permission,
+        "guarded": add_permission,
     }
     if variant == "constructs":
         adders["constructs"] = _constructs_adder()
