@@ -48,6 +48,20 @@ class StackTemplate:
     """The stack's partition. Default: - the partition of ``region``."""
     paths: Mapping[str, str] = field(default_factory=dict)
     """Construct paths by logical ID, for CDK apps."""
+    outputs: Mapping[str, Any] = field(default_factory=dict)
+    """The ``Value`` of each of the stack's outputs, by logical ID: what an
+    ``Fn::GetAtt [<nested stack>, Outputs.<logical ID>]`` of a parent stack stands for."""
+    parent: tuple[str, str] | None = None
+    """For a nested stack: ``(key of its parent stack, logical ID of its
+    AWS::CloudFormation::Stack resource there)``, whose ``Parameters`` give the values of this
+    stack's parameters. Default: - a top-level stack."""
+    assembly: str = ""
+    """The cloud assembly (a CDK ``Stage``) the stack belongs to. The CDK refers across stacks
+    only within one Stage, so a ``Ref`` or ``Fn::GetAtt`` of a logical ID this stack lacks is
+    looked up in the stacks of the same assembly only. Default: - the app's (or template's)."""
+    environment: str | None = None
+    """The key of the stack whose account, region and partition this one deploys to (a nested
+    stack deploys to its top-level stack's). Default: - its own."""
 
 
 def label(*parts: str) -> str:
@@ -65,18 +79,24 @@ def concrete(value: str | None) -> bool:
     return value is not None and not tokens.is_unresolved(value)
 
 
+def _environment_key(stack: StackTemplate) -> str:
+    return stack.environment or stack.key
+
+
 def account(stack: StackTemplate) -> str:
-    """The stack's account, or a marker for it."""
+    """The stack's account, or a marker for it (shared with the stacks of its environment)."""
     if stack.account is not None and concrete(stack.account):
         return stack.account
-    return bounds.bounded_marker(label(stack.key, bounds.ACCOUNT_LABEL), ACCOUNT_LENGTH)
+    return bounds.bounded_marker(
+        label(_environment_key(stack), bounds.ACCOUNT_LABEL), ACCOUNT_LENGTH
+    )
 
 
 def region(stack: StackTemplate) -> str:
-    """The stack's region, or a marker for it."""
+    """The stack's region, or a marker for it (shared with the stacks of its environment)."""
     if stack.region is not None and concrete(stack.region):
         return stack.region
-    return bounds.bounded_marker(label(stack.key, "AWS.Region"), REGION_MAX_LENGTH)
+    return bounds.bounded_marker(label(_environment_key(stack), "AWS.Region"), REGION_MAX_LENGTH)
 
 
 def partition(stack: StackTemplate) -> str:
@@ -87,7 +107,9 @@ def partition(stack: StackTemplate) -> str:
         known = partition_of(stack.region)
         if known is not None:
             return known
-    return bounds.bounded_marker(label(stack.key, "AWS.Partition"), PARTITION_MAX_LENGTH)
+    return bounds.bounded_marker(
+        label(_environment_key(stack), "AWS.Partition"), PARTITION_MAX_LENGTH
+    )
 
 
 def stack_name(stack: StackTemplate) -> str:
@@ -100,7 +122,9 @@ def stack_name(stack: StackTemplate) -> str:
 def url_suffix(stack: StackTemplate) -> str:
     """The stack's ``AWS::URLSuffix``, or a marker for it."""
     known = _URL_SUFFIXES.get(partition(stack))
-    return known or bounds.bounded_marker(label(stack.key, "AWS.URLSuffix"), URL_SUFFIX_MAX_LENGTH)
+    return known or bounds.bounded_marker(
+        label(_environment_key(stack), "AWS.URLSuffix"), URL_SUFFIX_MAX_LENGTH
+    )
 
 
 def arn(
@@ -119,6 +143,8 @@ def arn(
 
 def may_share_environment(one: StackTemplate, other: StackTemplate) -> bool:
     """Whether the two stacks may deploy to the same account and region."""
+    if _environment_key(one) == _environment_key(other):
+        return True
     return not any(
         concrete(mine) and concrete(theirs) and mine != theirs
         for mine, theirs in ((one.account, other.account), (one.region, other.region))

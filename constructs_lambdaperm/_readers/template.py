@@ -156,20 +156,27 @@ def stack_from_template(
 ) -> StackTemplate:
     """What the policies need of a template: resources, parameters and exports."""
     exports: dict[str, Any] = {}
-    outputs = template.get("Outputs") or {}
-    for output in outputs.values():
+    values: dict[str, Any] = {}
+    for logical_id, output in _mapping(template.get("Outputs")).items():
         if not isinstance(output, Mapping):
             continue
+        values[str(logical_id)] = output.get("Value")
         export = output.get("Export")
         if isinstance(export, Mapping) and isinstance(export.get("Name"), str):
             exports[export["Name"]] = output.get("Value")
     return StackTemplate(
         key=name or "template",
         name=name,
-        resources=template.get("Resources") or {},
-        parameters=template.get("Parameters") or {},
+        resources=_mapping(template.get("Resources")),
+        parameters=_mapping(template.get("Parameters")),
         exports=exports,
         account=account,
         region=region,
         partition=partition,
+        outputs=values,
     )
+
+
+def _mapping(value: Any) -> Mapping[str, Any]:
+    """A template section that is a mapping; anything else (absent, malformed) as empty."""
+    return value if isinstance(value, Mapping) else {}
