@@ -17,6 +17,7 @@ from .._core import bounds, tokens
 from . import stacks
 from .resources import References
 from .stacks import StackTemplate, label, opaque
+from .template import DYNAMIC_REFERENCE, dynamic_reference_label
 
 _MAX_DEPTH = 24
 """Nesting deeper than this is not followed (a template cannot be that deep and valid)."""
@@ -43,7 +44,9 @@ class Values:
             return None
         if isinstance(value, bool):
             return "true" if value else "false"
-        if isinstance(value, str | int | float):
+        if isinstance(value, str):
+            return _literal(value, stack, limit)
+        if isinstance(value, int | float):
             return str(value)
         if depth > _MAX_DEPTH or not isinstance(value, Mapping) or len(value) != 1:
             return opaque(stack.key, limit)
@@ -102,7 +105,7 @@ class Values:
                 return self._get_att(name, stack, limit, depth)
             return self._ref(name, stack, limit, depth) or ""
 
-        return _SUB_VARIABLE.sub(replace, argument)
+        return _literal(_SUB_VARIABLE.sub(replace, argument), stack, limit)
 
     def _import(self, argument: Any, stack: StackTemplate, limit: int, depth: int) -> str:
         name = self.text(argument, stack, limit, depth)
@@ -150,6 +153,18 @@ class Values:
         "Fn::Select": _select,
         "Fn::If": _if,
     }
+
+
+def _literal(text: str, stack: StackTemplate, limit: int) -> str:
+    """``text``, each dynamic reference (``{{resolve:ssm:...}}``) in it a deploy-time value.
+
+    The parameter or secret may hold anything; the same reference in one stack is one value.
+    """
+    if "{{resolve:" not in text:
+        return text
+    return DYNAMIC_REFERENCE.sub(
+        lambda m: opaque(label(stack.key, dynamic_reference_label(m)), limit), text
+    )
 
 
 def _pseudo(name: str, stack: StackTemplate, limit: int) -> str | None:
