@@ -15,10 +15,12 @@ import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from conftest import ROOT
+from constructs_lambdaperm import resource_policies
 from constructs_lambdaperm._cli.main import main
 from constructs_lambdaperm._readers.files import load_template
 from constructs_lambdaperm._readers.template import (
@@ -49,6 +51,7 @@ class Read:
     source: str
     expected: int
     """The manifest's count of AWS::Lambda::Permission resources."""
+    template: dict[str, Any]
     permissions: list[TemplatePermission]
     problems: list[TemplateProblem]
 
@@ -72,11 +75,15 @@ def read(corpus: Path) -> list[Read]:
     def rows() -> Iterator[Read]:
         with (corpus / "MANIFEST.tsv").open(encoding="utf-8") as manifest:
             for row in csv.DictReader(manifest, delimiter="\t"):
-                permissions, problems = read_permissions(
-                    load_template(corpus / row["file"]), row["file"]
-                )
+                template = load_template(corpus / row["file"])
+                permissions, problems = read_permissions(template, row["file"])
                 yield Read(
-                    row["file"], row["source"], int(row["permissions"]), permissions, problems
+                    row["file"],
+                    row["source"],
+                    int(row["permissions"]),
+                    template,
+                    permissions,
+                    problems,
                 )
 
     return list(rows())
@@ -106,6 +113,16 @@ def test_every_permission_of_the_corpus_is_checked(read: list[Read]) -> None:
     for template in read:
         for permission in template.permissions:
             check(permission.permission)
+
+
+def test_every_policy_of_the_corpus_is_built(read: list[Read]) -> None:
+    # The resolver reads every intrinsic of the corpus without raising, and puts every
+    # permission in a policy.
+    total = 0
+    for template in read:
+        policies = resource_policies(template.template)
+        total += sum(len(p.statements) for p in policies)
+    assert total == sum(r.expected for r in read if r.source != "sam-input")
 
 
 def test_show_reads_the_whole_corpus(

@@ -225,6 +225,20 @@ def test_show_reports_each_bad_file_and_reads_the_others(
     assert "in 2 template(s)" in out
 
 
+def test_a_sam_authorizer_permission_does_not_stop_the_files_after_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # SAM writes FunctionName "arn:aws" for authorizers (a function named "arn", alias "aws").
+    sam = _conditional("apigateway.amazonaws.com")
+    sam["Resources"]["Grant"]["Properties"]["FunctionName"] = "arn:aws"
+    first = _write(tmp_path / "a.json", json.dumps(sam))
+    after = _write(tmp_path / "b.yaml", YAML_TEMPLATE)
+    main(["show", str(first), str(after)])
+    out, err = capsys.readouterr()
+    assert "b: 4 permission(s)" in out
+    assert "a: 1 permission(s)" in out or f"{first}: Grant: could not be" in err
+
+
 def test_show_with_every_file_read_exits_0(tmp_path: Path) -> None:
     assert main(["show", str(_write(tmp_path / "a.yaml", YAML_TEMPLATE))]) == 0
 

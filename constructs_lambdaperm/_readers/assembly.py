@@ -191,26 +191,6 @@ def read_assembly(directory: Path) -> list[AssemblyStack]:
     return found
 
 
-def nested_assemblies(directory: Path) -> list[Path]:
-    """``directory`` and the directories of its nested assemblies (Stages), depth first."""
-    found: list[Path] = []
-    pending = [directory]
-    while pending:
-        assembly = pending.pop()
-        if assembly.resolve() in {f.resolve() for f in found}:
-            continue
-        found.append(assembly)
-        manifest = _manifest(assembly, {})
-        nested = [
-            assembly / str((artifact.get("properties") or {}).get("directoryName"))
-            for artifact in (manifest.get("artifacts") or {}).values()
-            if artifact.get("type") == _NESTED_ASSEMBLY
-            and (artifact.get("properties") or {}).get("directoryName")
-        ]
-        pending.extend(reversed(nested))
-    return found
-
-
 def _environment(environment: Any) -> tuple[str | None, str | None]:
     """Account and region of an artifact's ``aws://account/region``; unknown ones ``None``."""
     if not isinstance(environment, str) or not environment.startswith("aws://"):

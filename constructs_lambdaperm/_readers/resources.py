@@ -123,6 +123,8 @@ class References:
     def parameter(self, logical_id: str, stack: StackTemplate, limit: int) -> str:
         """A ``Ref`` of a parameter: bounded by its ``MaxLength`` and ``AllowedValues``."""
         definition = stack.parameters[logical_id]
+        if not isinstance(definition, Mapping):
+            definition = {}
         bound = limit
         max_length = definition.get("MaxLength")
         allowed = definition.get("AllowedValues")
