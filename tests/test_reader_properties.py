@@ -370,3 +370,63 @@ def test_each_way_the_conditions_go_is_read_once(tests: list[str]) -> None:
         assert list(assumed) == conditions
         expected = "".join(f"{c}{int(assumed[c])}" for c in tests)
         assert grant.permission.source_arn == "arn:aws:s3:::b" + expected
+
+
+_UNEVALUATED = [
+    lambda n: {"Fn::FindInMap": ["Functions", {"Ref": "AWS::Region"}, f"fn{n}"]},
+    lambda n: {"Fn::If": ["IsProd", f"prod-fn-{n}", f"dev-fn-{n}"]},
+    lambda n: {"Fn::ImportValue": {"Fn::Sub": f"${{Env}}-fn-{n}-arn"}},
+    lambda n: {"Fn::Select": [n, {"Fn::Split": [",", {"Ref": "Names"}]}]},
+    lambda n: {"Fn::Join": [":", [{"Fn::FindInMap": ["Functions", "Arn", f"fn{n}"]}, "live"]]},
+]
+
+
+@settings(max_examples=60, deadline=None)
+@given(shapes=st.lists(st.integers(0, len(_UNEVALUATED) - 1), min_size=2, max_size=5))
+def test_functions_named_by_expressions_not_evaluated_merge_only_when_written_alike(
+    shapes: list[int],
+) -> None:
+    # Fn::FindInMap, Fn::If with branches that differ, an import of an export whose name is
+    # deploy-time...: the same expression twice is one function, two expressions two.
+    resources = {}
+    expressions = {
+        json.dumps(_UNEVALUATED[shape](n), sort_keys=True) for n, shape in enumerate(shapes)
+    }
+    for n, shape in enumerate(shapes):
+        for copy in range(2):
+            resources[f"P{n}x{copy}"] = {
+                "Type": "AWS::Lambda::Permission",
+                "Properties": {
+                    "Action": "lambda:InvokeFunction",
+                    "FunctionName": _UNEVALUATED[shape](n),
+                    "Principal": ACCOUNT,
+                },
+            }
+    template = StackTemplate(key="T", name="T", resources=resources)
+    policies = policies_of([template], Resolver([template]))
+    assert len(expressions) == len(shapes)
+    assert sorted(sorted(s.logical_id for s in p.statements) for p in policies) == sorted(
+        [f"P{n}x0", f"P{n}x1"] for n in range(len(shapes))
+    )
+
+
+def test_aliases_named_alike_of_functions_whose_names_are_unknown_are_two_policies() -> None:
+    resources: dict[str, Any] = {}
+    for n in range(2):
+        resources[f"Live{n}"] = {
+            "Type": "AWS::Lambda::Alias",
+            "Properties": {
+                "Name": "live",
+                "FunctionName": {"Fn::ImportValue": {"Fn::Sub": f"${{Env}}-fn-{n}"}},
+            },
+        }
+        resources[f"Grant{n}"] = {
+            "Type": "AWS::Lambda::Permission",
+            "Properties": {
+                "Action": "lambda:InvokeFunction",
+                "FunctionName": {"Ref": f"Live{n}"},
+                "Principal": ACCOUNT,
+            },
+        }
+    template = StackTemplate(key="T", name="T", resources=resources)
+    assert len(policies_of([template], Resolver([template]))) == 2

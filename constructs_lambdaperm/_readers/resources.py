@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from .._core import bounds
 from . import stacks
-from .stacks import StackTemplate, label, opaque
+from .stacks import StackTemplate, digest, label, opaque
 
 if TYPE_CHECKING:
     from .intrinsics import Values
@@ -202,7 +202,9 @@ def _qualified_function(
         return target
     if len(parts) == 1 and bounds.OPAQUE_PREFIX not in target:
         return stacks.arn(s, "lambda", f"function:{target}")
-    return opaque(label(s.key, "FunctionArn"), 140)
+    # Labelled by the FunctionName it reads: two aliases named alike of two functions whose
+    # names are unknown are two policies.
+    return opaque(label(s.key, "FunctionArn", digest(props.get("FunctionName"))), 140)
 
 
 def _alias(

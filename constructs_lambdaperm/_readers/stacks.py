@@ -7,6 +7,8 @@ the same stack's account give the same text, and two stacks' unknown accounts ne
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,6 +69,17 @@ class StackTemplate:
 def label(*parts: str) -> str:
     """A marker label made of ``parts`` (empty ones left out), dot-separated."""
     return ".".join(part for part in parts if part)
+
+
+def digest(value: Any) -> str:
+    """A short digest of a CloudFormation value, for the label of a marker that stands for it.
+
+    An expression that is not evaluated (``Fn::FindInMap``, an ``Fn::If`` whose branches
+    differ...) is labelled by what it is: the same expression in one stack is one value, and
+    two different ones never share a marker (nor, as FunctionNames, a policy).
+    """
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
 
 
 def opaque(name: str, limit: int) -> str:

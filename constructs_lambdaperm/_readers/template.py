@@ -2,7 +2,9 @@
 
 Intrinsic functions become deploy-time markers (``_tokens``), so the same rules check a template
 as check the constructs: what is literal is checked, the rest is reported as not checked.
-``Fn::Join`` and ``Fn::Sub`` keep their literal text, so a partly known ARN is checked too.
+``Fn::Join`` and ``Fn::Sub`` keep their literal text, so a partly known ARN is checked too; a
+dynamic reference (``{{resolve:ssm:...}}``) is a deploy-time value. A resource whose properties
+hold ``Fn::If`` is read once per way its conditions can go, so each branch is checked.
 """
 
 from __future__ import annotations
