@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -372,7 +373,7 @@ def test_each_way_the_conditions_go_is_read_once(tests: list[str]) -> None:
         assert grant.permission.source_arn == "arn:aws:s3:::b" + expected
 
 
-_UNEVALUATED = [
+_UNEVALUATED: list[Callable[[int], Any]] = [
     lambda n: {"Fn::FindInMap": ["Functions", {"Ref": "AWS::Region"}, f"fn{n}"]},
     lambda n: {"Fn::If": ["IsProd", f"prod-fn-{n}", f"dev-fn-{n}"]},
     lambda n: {"Fn::ImportValue": {"Fn::Sub": f"${{Env}}-fn-{n}-arn"}},
