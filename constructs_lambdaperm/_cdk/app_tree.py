@@ -186,6 +186,10 @@ def _read(entry: _StackNodes) -> StackTemplate:
         logical_id: {k: v for k, v in definition.items() if v is not None}
         for logical_id, definition in resolved["parameters"]
     }
+    top, nested = stack, False
+    while (nested_parent := top.nested_stack_parent) is not None:
+        top, nested = nested_parent, True
+    stage = cdk.Stage.of(stack)
     return StackTemplate(
         key=_stack_key(stack),
         name=name if isinstance(name, str) else None,
@@ -195,6 +199,10 @@ def _read(entry: _StackNodes) -> StackTemplate:
         account=account if isinstance(account, str) else None,
         region=region if isinstance(region, str) else None,
         paths=_Paths(nodes),
+        # The CDK refers across stacks only within a Stage; a nested stack deploys to its
+        # top-level stack's environment.
+        assembly=stage.node.path if stage is not None else "",
+        environment=_stack_key(top) if nested else None,
     )
 
 

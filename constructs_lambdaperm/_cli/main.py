@@ -15,17 +15,17 @@ from .._core import tokens
 from .._core.findings import Severity
 from .._core.model import Permission
 from .._core.version import VERSION
+from .._readers.files import TemplateError, TemplateFile, load_template, template_files
 from .._readers.template import (
     TemplatePermission,
-    load,
-    permissions_in,
+    TemplateProblem,
+    read_permissions,
     resource_names,
-    template_files,
 )
 from .._rules import check
 
 _COLUMNS = ("Function", "Grant", "Action", "Principal", "Conditions", "Checks")
-_LABEL = re.compile(r"^(Ref|GetAtt):([A-Za-z0-9]+)(\.[A-Za-z0-9.]+)?$")
+_LABEL = re.compile(r"^(Ref|GetAtt|Sub):([A-Za-z0-9]+)(\.[A-Za-z0-9.]+)?$")
 
 
 class _Namer:
@@ -38,7 +38,7 @@ class _Namer:
         def label(text: str) -> str:
             match = _LABEL.match(text)
             if match is None:
-                return text.removeprefix("Ref:")
+                return text.removeprefix("Ref:").removeprefix("Sub:")
             logical_id = match.group(2)
             return self._names.get(logical_id, logical_id) + (match.group(3) or "")
 
@@ -86,46 +86,99 @@ def _table(rows: Sequence[tuple[str, ...]], indent: str = "  ") -> str:
     return "\n".join(line.rstrip() for line in lines)
 
 
-def show(paths: Sequence[Path]) -> int:
-    """Print, for each template, a table of its permissions grouped by function."""
-    files = [file for path in paths for file in template_files(path)]
-    total = 0
-    functions: set[tuple[str, str]] = set()
-    for file in files:
-        name = file.name.removesuffix(".template.json").removesuffix(".json")
-        template = load(file)
-        names = resource_names(template)
-        namer = _Namer(names)
-        grants = sorted(
-            permissions_in(template, name),
-            key=lambda g: (namer.show(g.permission.function_name), names[g.logical_id]),
-        )
-        if not grants:
-            continue
-        rows = [
-            (
-                namer.show(g.permission.function_name),
-                names[g.logical_id],
-                g.permission.action,
-                namer.show(g.permission.principal),
-                _conditions(g.permission, namer),
-                _checks(g),
+def _grant(grant: TemplatePermission, names: Mapping[str, str]) -> str:
+    """The grant's name, and the conditions its reading assumes: ``Public (if not IsProd)``."""
+    name = names.get(grant.logical_id, grant.logical_id)
+    if not grant.conditions:
+        return name
+    assumed = " and ".join(c if holds else f"not {c}" for c, holds in grant.conditions)
+    return f"{name} (if {assumed})"
+
+
+def _error(message: str) -> None:
+    print(f"lambdaperm: error: {message}", file=sys.stderr)
+
+
+def _show_file(file: TemplateFile) -> tuple[int, set[str], int]:
+    """Print the table of one template: ``(permissions, functions, resources unread)``.
+
+    :raises TemplateError: when the file cannot be read as a template.
+    """
+    template = load_template(file.path)
+    grants, problems = read_permissions(template, file.name)
+    for problem in problems:
+        _error(f"{file.path}: {problem.logical_id}: {problem.message}")
+    names = resource_names(template)
+    namer = _Namer(names)
+    rows: list[tuple[str, ...]] = []
+    shown: list[TemplatePermission] = []
+    for grant in grants:
+        try:
+            rows.append(
+                (
+                    namer.show(grant.permission.function_name),
+                    _grant(grant, names),
+                    grant.permission.action,
+                    namer.show(grant.permission.principal),
+                    _conditions(grant.permission, namer),
+                    _checks(grant),
+                )
             )
-            for g in grants
-        ]
-        print(f"{name}: {len(grants)} permission(s)")
+            shown.append(grant)
+        except Exception as error:  # one resource never stops the others
+            problems.append(TemplateProblem(grant.logical_id, "could not be checked"))
+            _error(
+                f"{file.path}: {grant.logical_id}: could not be checked "
+                f"({type(error).__name__}: {error}): a bug in constructs-lambdaperm, please "
+                "report it"
+            )
+    if rows:
+        rows.sort(key=lambda row: (row[0], row[1]))
+        print(f"{file.name}: {len(rows)} permission(s)")
         print(_table([_COLUMNS, *rows]))
         print()
-        total += len(grants)
-        functions.update((name, g.permission.function_name) for g in grants)
+    functions = {g.permission.function_name for g in shown}
+    return len(rows), functions, len(problems)
+
+
+def show(paths: Sequence[Path]) -> int:
+    """Print, for each template, a table of its permissions grouped by function.
+
+    A file or resource that cannot be read is reported on standard error, in one line naming
+    it, and the others are still read; the exit status is then 1.
+    """
+    files = [file for path in paths for file in template_files(path)]
+    total, unread, unread_resources = 0, 0, 0
+    functions: set[tuple[str, str]] = set()
+    for file in files:
+        try:
+            count, named, problems = _show_file(file)
+        except TemplateError as error:
+            _error(str(error))
+            unread += 1
+            continue
+        total += count
+        unread_resources += problems
+        functions.update((file.name, function) for function in named)
+    read = len(files) - unread
     if total == 0:
-        print(f"No AWS::Lambda::Permission in {len(files)} template(s).")
-        return 0
-    print(
-        f"{total} permission(s) on {len(functions)} function(s), versions or aliases "
-        f"in {len(files)} template(s). Checks: 'ok', or the rules each one breaks "
-        "(see `lambdaperm rules`)."
-    )
+        print(f"No AWS::Lambda::Permission in {read} template(s).")
+    else:
+        print(
+            f"{total} permission(s) on {len(functions)} function(s), versions or aliases "
+            f"in {read} template(s). Checks: 'ok', or the rules each one breaks "
+            "(see `lambdaperm rules`)."
+        )
+    if unread or unread_resources:
+        print(
+            f"Not read: {unread} file(s) and {unread_resources} resource(s) (see the errors "
+            "above).",
+            file=sys.stderr,
+        )
+        return 1
+    if not files:
+        _error("no template found in " + ", ".join(str(p) for p in paths))
+        return 1
     return 0
 
 

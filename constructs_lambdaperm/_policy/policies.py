@@ -253,6 +253,8 @@ def policies_of(
             if not isinstance(resource, Mapping) or resource.get("Type") != PERMISSION_TYPE:
                 continue
             properties = resource.get("Properties") or {}
+            if not isinstance(properties, Mapping):
+                continue  # CloudFormation refuses the template; the reader reports it
             target = resolver.function_target(properties.get("FunctionName"), stack)
             statement = _statement(resolver, stack, logical_id, properties, target)
             key = (target.arn, target.qualifier)

@@ -28,6 +28,8 @@ _LOGICAL_ID = "aws:cdk:logicalId"
 NESTED_STACK_TYPE = "AWS::CloudFormation::Stack"
 _NESTED_SCOPE = ".NestedStack"
 _NESTED_RESOURCE = ".NestedStackResource"
+_STACK_ARTIFACT = "aws:cloudformation:stack"
+_NESTED_ASSEMBLY = "cdk:cloud-assembly"
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +109,7 @@ def read_stack(
     files: dict[str, Path] | None = None  # read when a nested stack is found
     found: list[AssemblyStack] = []
 
-    def read(file: Path, key: str, stack_name: str | None) -> None:
+    def read(file: Path, key: str, stack_name: str | None, parent: tuple[str, str] | None) -> None:
         template = _load(file)
         resources = template.get("Resources") or {}
         stack = stack_from_template(
@@ -119,7 +121,15 @@ def read_stack(
         own = paths.get(key, {})
         found.append(
             AssemblyStack(
-                template=replace(stack, key=key, paths=own),
+                template=replace(
+                    stack,
+                    key=key,
+                    paths=own,
+                    parent=parent,
+                    # A Stage's stacks are the templates of one assembly directory.
+                    assembly=str(path.parent),
+                    environment=None if parent is None else construct_path,
+                ),
                 template_path=str(file),
                 acknowledged=(),
             )
@@ -133,14 +143,63 @@ def read_stack(
             nested_key = _nested_stack_path(own.get(logical_id, ""))
             nested_file = _template_file(resource, files)
             if nested_key is not None and nested_file is not None:
-                read(nested_file, nested_key, None)
+                read(nested_file, nested_key, None, (key, logical_id))
 
-    read(path, construct_path, name)
+    read(path, construct_path, name, None)
     found[0] = replace(
         found[0],
         acknowledged=tuple(Acknowledged(p, rule, why) for (p, rule), why in acknowledged.items()),
     )
     return found
+
+
+def read_assembly(directory: Path) -> list[AssemblyStack]:
+    """Every stack of the cloud assembly in ``directory`` (a ``cdk.out``), nested ones included.
+
+    As the CDK lists them to its validation plugins: each ``aws:cloudformation:stack`` artifact
+    of ``manifest.json`` (keyed by its construct path, with the account and region of its
+    environment when they are known), then the stacks of each nested assembly (a ``Stage``'s,
+    a ``cdk:cloud-assembly`` artifact), depth first.
+    """
+    manifests: dict[Path, Mapping[str, Any]] = {}
+    found: list[AssemblyStack] = []
+    seen: set[Path] = set()
+
+    def read(assembly: Path) -> None:
+        resolved = assembly.resolve()
+        if resolved in seen:
+            return
+        seen.add(resolved)
+        artifacts = _manifest(assembly, manifests).get("artifacts") or {}
+        for artifact_id, artifact in artifacts.items():
+            properties = artifact.get("properties") or {}
+            if artifact.get("type") == _STACK_ARTIFACT and properties.get("templateFile"):
+                account, region = _environment(artifact.get("environment"))
+                found.extend(
+                    read_stack(
+                        str(assembly / str(properties["templateFile"])),
+                        str(artifact.get("displayName") or artifact_id),
+                        account=account,
+                        region=region,
+                        manifests=manifests,
+                    )
+                )
+            elif artifact.get("type") == _NESTED_ASSEMBLY and properties.get("directoryName"):
+                read(assembly / str(properties["directoryName"]))
+
+    read(directory)
+    return found
+
+
+def _environment(environment: Any) -> tuple[str | None, str | None]:
+    """Account and region of an artifact's ``aws://account/region``; unknown ones ``None``."""
+    if not isinstance(environment, str) or not environment.startswith("aws://"):
+        return None, None
+    account, _, region = environment.removeprefix("aws://").partition("/")
+    return (
+        None if account.startswith("unknown-") or not account else account,
+        None if region.startswith("unknown-") or not region else region,
+    )
 
 
 def _without_permissions(resources: Mapping[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,8 @@ from typing import Any
 from .._core import bounds, tokens
 from . import stacks
 from .resources import References
-from .stacks import StackTemplate, label, opaque
+from .stacks import StackTemplate, digest, label, opaque
+from .template import DYNAMIC_REFERENCE, dynamic_reference_label
 
 _MAX_DEPTH = 24
 """Nesting deeper than this is not followed (a template cannot be that deep and valid)."""
@@ -43,19 +44,21 @@ class Values:
             return None
         if isinstance(value, bool):
             return "true" if value else "false"
-        if isinstance(value, str | int | float):
+        if isinstance(value, str):
+            return _literal(value, stack, limit)
+        if isinstance(value, int | float):
             return str(value)
         if depth > _MAX_DEPTH or not isinstance(value, Mapping) or len(value) != 1:
-            return opaque(stack.key, limit)
+            return opaque(label(stack.key, digest(value)), limit)
         ((function, argument),) = value.items()
         handler = self._INTRINSICS.get(function)
         if handler is None:
-            return opaque(label(stack.key, function.replace("::", ".")), limit)
+            return _unevaluated(stack, str(function), argument, limit)
         return handler(self, argument, stack, limit, depth + 1)
 
     def _ref(self, argument: Any, stack: StackTemplate, limit: int, depth: int) -> str | None:
         if not isinstance(argument, str):
-            return opaque(stack.key, limit)
+            return _unevaluated(stack, "Ref", argument, limit)
         if argument.startswith("AWS::"):
             return _pseudo(argument, stack, limit)
         return self.references.attribute(argument, "Ref", stack, limit, depth)
@@ -70,7 +73,7 @@ class Values:
         ):
             logical_id, attribute = argument
         else:
-            return opaque(label(stack.key, "GetAtt"), limit)
+            return _unevaluated(stack, "Fn::GetAtt", argument, limit)
         return self.references.attribute(logical_id, attribute, stack, limit, depth) or ""
 
     def _join(self, argument: Any, stack: StackTemplate, limit: int, depth: int) -> str:
@@ -83,14 +86,14 @@ class Values:
             separator: str = argument[0]
             items: list[Any] = argument[1]
             return separator.join(self.text(item, stack, limit, depth) or "" for item in items)
-        return opaque(label(stack.key, "Join"), limit)
+        return _unevaluated(stack, "Fn::Join", argument, limit)
 
     def _sub(self, argument: Any, stack: StackTemplate, limit: int, depth: int) -> str:
         variables: Mapping[str, Any] = {}
         if isinstance(argument, list) and len(argument) == 2 and isinstance(argument[1], Mapping):
             argument, variables = argument[0], argument[1]
         if not isinstance(argument, str):
-            return opaque(label(stack.key, "Sub"), limit)
+            return _unevaluated(stack, "Fn::Sub", argument, limit)
 
         def replace(match: re.Match[str]) -> str:
             name = match.group(1)
@@ -102,7 +105,7 @@ class Values:
                 return self._get_att(name, stack, limit, depth)
             return self._ref(name, stack, limit, depth) or ""
 
-        return _SUB_VARIABLE.sub(replace, argument)
+        return _literal(_SUB_VARIABLE.sub(replace, argument), stack, limit)
 
     def _import(self, argument: Any, stack: StackTemplate, limit: int, depth: int) -> str:
         name = self.text(argument, stack, limit, depth)
@@ -114,7 +117,7 @@ class Values:
         if len(exporters) == 1:
             exporter, value = exporters[0]
             return self.text(value, exporter, limit, depth) or ""
-        named = name if name is not None and not tokens.is_unresolved(name) else "ImportValue"
+        named = name if name is not None and not tokens.is_unresolved(name) else digest(argument)
         if exporters:  # several environments may export it: this stack's is its own
             named = label(stack.key, named)
         return opaque(label("ImportValue", named), limit)
@@ -130,7 +133,7 @@ class Values:
                         items = source.split(split[0])
             if isinstance(items, list) and str(index).isdigit() and int(index) < len(items):
                 return self.text(items[int(index)], stack, limit, depth) or ""
-        return opaque(label(stack.key, "Select"), limit)
+        return _unevaluated(stack, "Fn::Select", argument, limit)
 
     def _if(self, argument: Any, stack: StackTemplate, limit: int, depth: int) -> str:
         if isinstance(argument, list) and len(argument) == 3:
@@ -138,8 +141,8 @@ class Values:
             if branches[0] == branches[1]:
                 return branches[0]
             longest = max(bounds.max_length(branch) for branch in branches)
-            return opaque(label(stack.key, "If"), longest)
-        return opaque(label(stack.key, "If"), limit)
+            return _unevaluated(stack, "Fn::If", argument, longest)
+        return _unevaluated(stack, "Fn::If", argument, limit)
 
     _INTRINSICS: Mapping[str, Callable[[Values, Any, StackTemplate, int, int], str | None]] = {
         "Ref": _ref,
@@ -150,6 +153,23 @@ class Values:
         "Fn::Select": _select,
         "Fn::If": _if,
     }
+
+
+def _unevaluated(stack: StackTemplate, function: str, argument: Any, limit: int) -> str:
+    """An intrinsic function not evaluated here: a marker for this very expression."""
+    return opaque(label(stack.key, function.replace("::", "."), digest(argument)), limit)
+
+
+def _literal(text: str, stack: StackTemplate, limit: int) -> str:
+    """``text``, each dynamic reference (``{{resolve:ssm:...}}``) in it a deploy-time value.
+
+    The parameter or secret may hold anything; the same reference in one stack is one value.
+    """
+    if "{{resolve:" not in text:
+        return text
+    return DYNAMIC_REFERENCE.sub(
+        lambda m: opaque(label(stack.key, dynamic_reference_label(m)), limit), text
+    )
 
 
 def _pseudo(name: str, stack: StackTemplate, limit: int) -> str | None:

@@ -8,17 +8,19 @@ limit of the parameter that holds it. A parameter is bounded by its ``MaxLength`
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from .._core import bounds
 from . import stacks
-from .stacks import StackTemplate, label, opaque
+from .stacks import StackTemplate, digest, label, opaque
 
 if TYPE_CHECKING:
     from .intrinsics import Values
 
 FUNCTION_TYPE = "AWS::Lambda::Function"
+NESTED_STACK_TYPE = "AWS::CloudFormation::Stack"
 ALIAS_TYPE = "AWS::Lambda::Alias"
 VERSION_TYPE = "AWS::Lambda::Version"
 
@@ -35,36 +37,81 @@ class References:
     def __init__(self, stack_templates: Sequence[StackTemplate], values: Values) -> None:
         self.values = values
         """How the resources' own properties are read."""
-        self._by_logical_id: dict[str, list[StackTemplate]] = {}
+        self._by_logical_id: dict[tuple[str, str], list[StackTemplate]] = {}
+        self._by_key: dict[str, StackTemplate] = {}
+        self._nested: dict[tuple[str, str], StackTemplate] = {}
         for stack in stack_templates:
+            self._by_key.setdefault(stack.key, stack)
+            if stack.parent is not None:
+                self._nested.setdefault(stack.parent, stack)
             for logical_id in stack.resources:
-                self._by_logical_id.setdefault(logical_id, []).append(stack)
+                self._by_logical_id.setdefault((stack.assembly, logical_id), []).append(stack)
 
     def resource(self, logical_id: str, stack: StackTemplate) -> tuple[StackTemplate, Any]:
         """The resource ``logical_id`` names from ``stack``, and the stack that holds it.
 
         Before a CDK app is synthesized, a reference to another stack's resource is still a
-        plain ``Ref``/``Fn::GetAtt``; it is found in the one other stack that has that logical
-        ID (when several do, it stays unknown).
+        plain ``Ref``/``Fn::GetAtt``; it is found in the one other stack of the same assembly
+        (Stage) that has that logical ID. When several do, it stays unknown: a Stage built
+        twice has the same logical IDs in each copy, and only its own copy is looked in.
         """
         resource = stack.resources.get(logical_id)
         if resource is not None:
             return stack, resource
-        holders = self._by_logical_id.get(logical_id, [])
+        holders = self._by_logical_id.get((stack.assembly, logical_id), [])
         if len(holders) == 1:
             return holders[0], holders[0].resources[logical_id]
         return stack, None
+
+    def passed_parameter(self, logical_id: str, stack: StackTemplate) -> tuple[StackTemplate, Any]:
+        """The value a nested stack's parent passes for its parameter, read in the parent.
+
+        ``(stack, None)`` when ``stack`` is not nested or its parent passes no such value.
+        """
+        if stack.parent is None:
+            return stack, None
+        parent_key, resource_id = stack.parent
+        parent = self._by_key.get(parent_key)
+        if parent is None:
+            return stack, None
+        resource = parent.resources.get(resource_id)
+        properties = resource.get("Properties") if isinstance(resource, Mapping) else None
+        passed = properties.get("Parameters") if isinstance(properties, Mapping) else None
+        if not isinstance(passed, Mapping) or logical_id not in passed:
+            return stack, None
+        return parent, passed[logical_id]
+
+    def nested_output(
+        self, holder: StackTemplate, logical_id: str, output: str
+    ) -> tuple[StackTemplate, Any]:
+        """The value of the output ``output`` of the nested stack ``logical_id`` of ``holder``.
+
+        ``(holder, None)`` when that nested stack or its output is not among the stacks read.
+        """
+        nested = self._nested.get((holder.key, logical_id))
+        if nested is None or output not in nested.outputs:
+            return holder, None
+        return nested, nested.outputs[output]
 
     def attribute(
         self, logical_id: str, attribute: str, stack: StackTemplate, limit: int, depth: int
     ) -> str | None:
         """What ``Fn::GetAtt`` of ``attribute`` (or ``Ref``) of ``logical_id`` stands for."""
         if attribute == "Ref" and logical_id in stack.parameters:
+            # A nested stack's parameter holds what its parent passes: a reference the CDK
+            # carried across into the nested stack is read where it was made.
+            parent, passed = self.passed_parameter(logical_id, stack)
+            if passed is not None:
+                return self.values.text(passed, parent, limit, depth + 1)
             return self.parameter(logical_id, stack, limit)
         holder, resource = self.resource(logical_id, stack)
         where = label(holder.key, logical_id)
         if not isinstance(resource, Mapping):
             return opaque(label(where, attribute), limit)
+        if resource.get("Type") == NESTED_STACK_TYPE and attribute.startswith("Outputs."):
+            nested, value = self.nested_output(holder, logical_id, attribute[len("Outputs.") :])
+            if value is not None:
+                return self.values.text(value, nested, limit, depth + 1)
         kind = KINDS.get(str(resource.get("Type")))
         if kind is not None:
             properties = resource.get("Properties") or {}
@@ -76,6 +123,8 @@ class References:
     def parameter(self, logical_id: str, stack: StackTemplate, limit: int) -> str:
         """A ``Ref`` of a parameter: bounded by its ``MaxLength`` and ``AllowedValues``."""
         definition = stack.parameters[logical_id]
+        if not isinstance(definition, Mapping):
+            definition = {}
         bound = limit
         max_length = definition.get("MaxLength")
         allowed = definition.get("AllowedValues")
@@ -94,12 +143,17 @@ class References:
         max_length: int,
         depth: int,
     ) -> str:
-        """A resource's name: its literal (or partly literal) property, else a marker."""
+        """A resource's name: its literal (or partly literal) property, else a marker.
+
+        A name holds no colon, so a deploy-time part of it (a parameter, say) stands for one
+        ARN field: the function named ``${Prefix}-fn-1`` has an ARN of known shape, the same
+        whichever way it is referenced, and another than ``${Prefix}-fn-2``'s.
+        """
         value = properties.get(key)
         if value is not None:
             text = self.values.text(value, stack, max_length, depth + 1)
             if text is not None:
-                return bounds.cap(text, max_length)
+                return _one_field(bounds.cap(text, max_length))
         return bounds.bounded_marker(label(stack.key, logical_id, key), max_length)
 
     def function_arn_of(self, stack: StackTemplate, logical_id: str, depth: int = 0) -> str:
@@ -110,6 +164,16 @@ class References:
             stack, logical_id, properties, "FunctionName", FUNCTION_NAME_MAX_LENGTH, depth
         )
         return stacks.arn(stack, "lambda", f"function:{name}")
+
+
+_OPAQUE_MARKER = re.compile(
+    r"\$\{Token\[" + re.escape(bounds.OPAQUE_PREFIX) + r"([^\]\s;]*);max=(\d+)\]\}"
+)
+
+
+def _one_field(text: str) -> str:
+    """``text``, a value known to hold no colon, with its open markers made single-field."""
+    return _OPAQUE_MARKER.sub(lambda m: bounds.bounded_marker(m.group(1), int(m.group(2))), text)
 
 
 # --- what each kind of resource returns ------------------------------------------------------
@@ -138,7 +202,9 @@ def _qualified_function(
         return target
     if len(parts) == 1 and bounds.OPAQUE_PREFIX not in target:
         return stacks.arn(s, "lambda", f"function:{target}")
-    return opaque(label(s.key, "FunctionArn"), 140)
+    # Labelled by the FunctionName it reads: two aliases named alike of two functions whose
+    # names are unknown are two policies.
+    return opaque(label(s.key, "FunctionArn", digest(props.get("FunctionName"))), 140)
 
 
 def _alias(

@@ -7,6 +7,8 @@ the same stack's account give the same text, and two stacks' unknown accounts ne
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -48,11 +50,36 @@ class StackTemplate:
     """The stack's partition. Default: - the partition of ``region``."""
     paths: Mapping[str, str] = field(default_factory=dict)
     """Construct paths by logical ID, for CDK apps."""
+    outputs: Mapping[str, Any] = field(default_factory=dict)
+    """The ``Value`` of each of the stack's outputs, by logical ID: what an
+    ``Fn::GetAtt [<nested stack>, Outputs.<logical ID>]`` of a parent stack stands for."""
+    parent: tuple[str, str] | None = None
+    """For a nested stack: ``(key of its parent stack, logical ID of its
+    AWS::CloudFormation::Stack resource there)``, whose ``Parameters`` give the values of this
+    stack's parameters. Default: - a top-level stack."""
+    assembly: str = ""
+    """The cloud assembly (a CDK ``Stage``) the stack belongs to. The CDK refers across stacks
+    only within one Stage, so a ``Ref`` or ``Fn::GetAtt`` of a logical ID this stack lacks is
+    looked up in the stacks of the same assembly only. Default: - the app's (or template's)."""
+    environment: str | None = None
+    """The key of the stack whose account, region and partition this one deploys to (a nested
+    stack deploys to its top-level stack's). Default: - its own."""
 
 
 def label(*parts: str) -> str:
     """A marker label made of ``parts`` (empty ones left out), dot-separated."""
     return ".".join(part for part in parts if part)
+
+
+def digest(value: Any) -> str:
+    """A short digest of a CloudFormation value, for the label of a marker that stands for it.
+
+    An expression that is not evaluated (``Fn::FindInMap``, an ``Fn::If`` whose branches
+    differ...) is labelled by what it is: the same expression in one stack is one value, and
+    two different ones never share a marker (nor, as FunctionNames, a policy).
+    """
+    text = json.dumps(value, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
 
 
 def opaque(name: str, limit: int) -> str:
@@ -65,18 +92,24 @@ def concrete(value: str | None) -> bool:
     return value is not None and not tokens.is_unresolved(value)
 
 
+def _environment_key(stack: StackTemplate) -> str:
+    return stack.environment or stack.key
+
+
 def account(stack: StackTemplate) -> str:
-    """The stack's account, or a marker for it."""
+    """The stack's account, or a marker for it (shared with the stacks of its environment)."""
     if stack.account is not None and concrete(stack.account):
         return stack.account
-    return bounds.bounded_marker(label(stack.key, bounds.ACCOUNT_LABEL), ACCOUNT_LENGTH)
+    return bounds.bounded_marker(
+        label(_environment_key(stack), bounds.ACCOUNT_LABEL), ACCOUNT_LENGTH
+    )
 
 
 def region(stack: StackTemplate) -> str:
-    """The stack's region, or a marker for it."""
+    """The stack's region, or a marker for it (shared with the stacks of its environment)."""
     if stack.region is not None and concrete(stack.region):
         return stack.region
-    return bounds.bounded_marker(label(stack.key, "AWS.Region"), REGION_MAX_LENGTH)
+    return bounds.bounded_marker(label(_environment_key(stack), "AWS.Region"), REGION_MAX_LENGTH)
 
 
 def partition(stack: StackTemplate) -> str:
@@ -87,7 +120,9 @@ def partition(stack: StackTemplate) -> str:
         known = partition_of(stack.region)
         if known is not None:
             return known
-    return bounds.bounded_marker(label(stack.key, "AWS.Partition"), PARTITION_MAX_LENGTH)
+    return bounds.bounded_marker(
+        label(_environment_key(stack), "AWS.Partition"), PARTITION_MAX_LENGTH
+    )
 
 
 def stack_name(stack: StackTemplate) -> str:
@@ -100,7 +135,9 @@ def stack_name(stack: StackTemplate) -> str:
 def url_suffix(stack: StackTemplate) -> str:
     """The stack's ``AWS::URLSuffix``, or a marker for it."""
     known = _URL_SUFFIXES.get(partition(stack))
-    return known or bounds.bounded_marker(label(stack.key, "AWS.URLSuffix"), URL_SUFFIX_MAX_LENGTH)
+    return known or bounds.bounded_marker(
+        label(_environment_key(stack), "AWS.URLSuffix"), URL_SUFFIX_MAX_LENGTH
+    )
 
 
 def arn(
@@ -119,6 +156,8 @@ def arn(
 
 def may_share_environment(one: StackTemplate, other: StackTemplate) -> bool:
     """Whether the two stacks may deploy to the same account and region."""
+    if _environment_key(one) == _environment_key(other):
+        return True
     return not any(
         concrete(mine) and concrete(theirs) and mine != theirs
         for mine, theirs in ((one.account, other.account), (one.region, other.region))

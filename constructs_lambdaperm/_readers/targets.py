@@ -9,6 +9,7 @@ before deploy is one opaque marker of its own.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -116,6 +117,15 @@ def _opaque_target(text: str, stack: StackTemplate) -> Target:
         + stacks.ACCOUNT_LENGTH
     )
     bound = prefix + len(":function:") + FUNCTION_NAME_PARAMETER_MAX
-    labels = bounds.marker_bounds(text)
-    name = labels[0][0] if labels else label(stack.key, "FunctionName")
+    whole = bounds.whole_marker(text)
+    if whole is not None:
+        name = whole[0]
+    else:
+        # Identified by the whole text, not by its first deploy-time part: ``${Prefix}-fn-1``
+        # and ``${Prefix}-fn-2`` are two functions. The readable part is for messages; the
+        # digest keeps texts that read alike apart.
+        digest = hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
+        readable = bounds.readable(text).replace("{", "").replace("}", "")
+        scope = "" if bounds.marker_bounds(text) else stack.key  # bounded labels hold theirs
+        name = bounds.clean_label(label(scope, f"{readable}@{digest}"))
     return Target(arn=bounds.bounded_marker(name, bound), qualifier=None, defined_in=None)
