@@ -19,9 +19,13 @@ BIN := $(VENV)/bin
 CDK := ./node_modules/.bin/cdk
 UV := $(BIN)/uv
 
+# checkov pins a boto3 older than this package needs, so it gets a virtualenv of its own.
+CHECKOV_VENV := $(VENV)/checkov
+
 # Stamps live inside the directories they describe: deleting the directory forgets the stamp.
 VENV_STAMP := $(VENV)/.stamp-install
 NPM_STAMP := node_modules/.stamp-npm-ci
+CHECKOV_STAMP := $(CHECKOV_VENV)/.stamp-install
 
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
@@ -56,7 +60,13 @@ $(NPM_STAMP): package.json package-lock.json | $(VENV_STAMP)
 	$(BIN)/npm ci $(NPM_FLAGS)
 	@touch $@
 
-setup: $(VENV_STAMP) $(NPM_STAMP) ## Create .venv and node_modules (done by the other targets)
+$(CHECKOV_STAMP): checkov-requirements.txt | $(VENV_STAMP)
+	@echo "==> Installing checkov into $(CHECKOV_VENV), a virtualenv of its own (it pins boto3 1.35)"
+	$(UV) venv --quiet --allow-existing --python $(BIN)/python $(CHECKOV_VENV)
+	$(UV) pip install --python $(CHECKOV_VENV)/bin/python -r checkov-requirements.txt
+	@touch $@
+
+setup: $(VENV_STAMP) $(NPM_STAMP) $(CHECKOV_STAMP) ## Create .venv, node_modules and checkov's virtualenv
 
 # --- targets ------------------------------------------------------------------------------
 
@@ -73,7 +83,7 @@ lint: $(VENV_STAMP) ## ruff check, ruff format --check, mypy
 	@echo "==> mypy --strict (a first run builds its cache: about 30 s)"
 	mypy
 
-test: lint $(NPM_STAMP) ## lint, then pytest
+test: lint $(NPM_STAMP) $(CHECKOV_STAMP) ## lint, then pytest
 	@echo "==> pytest"
 	pytest
 

@@ -35,6 +35,7 @@ if TYPE_CHECKING:
         OrgPermission,
         S3InvokePermission,
     )
+    from ._cdk.mirror import mirror_acknowledgements
     from ._cdk.plugin import PermissionGuard, enforce_policy_budget
     from ._cdk.service_constructs import (
         AlexaSkillPermission,
@@ -72,6 +73,7 @@ __all__ = [
     "StatementVerdict",
     "check",
     "enforce_policy_budget",
+    "mirror_acknowledgements",
     "resource_policies",
 ]
 
@@ -88,6 +90,7 @@ _CDK_NAMES = {
     "SnsInvokePermission": "_cdk.service_constructs",
     "enforce_policy_budget": "_cdk.plugin",
     "PermissionGuard": "_cdk.plugin",
+    "mirror_acknowledgements": "_cdk.mirror",
 }
 """The constructs, loaded with aws_cdk on first use, by the private module that holds each."""
 

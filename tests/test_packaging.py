@@ -76,6 +76,7 @@ def test_the_sdist_holds_what_it_takes_to_build_and_test_itself(dist: Path, tmp_
         "Makefile",
         "cdk.json",
         "constraints.txt",
+        "checkov-requirements.txt",
         "package-lock.json",
         "docs/rules.md",
         "examples/app.py",

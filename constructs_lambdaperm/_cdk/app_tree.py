@@ -1,11 +1,11 @@
 """Front end: what the policies need of a CDK app's templates, read from its construct tree.
 
 Nothing is synthesized. One walk of the tree (``find_all``) finds every stack, every
-``AWS::Lambda::Permission`` (``CfnPermission`` or a plain ``CfnResource`` of that type), the
-resources a permission can refer to (functions, aliases, versions, and sources such as buckets
-and topics), the exports and the parameters. Each stack's values are then resolved to
-CloudFormation intrinsics in one ``Stack.resolve`` call, so the cost grows with the number of
-resources, not with the number of calls into the CDK per permission.
+``AWS::Lambda::Permission`` (``CfnPermission`` or a plain ``CfnResource`` of that type), every
+``AWS::Lambda::Url``, the resources a permission can refer to (functions, aliases, versions,
+and sources such as buckets and topics), the exports and the parameters. Each stack's values
+are then resolved to CloudFormation intrinsics in one ``Stack.resolve`` call, so the cost grows
+with the number of resources, not with the number of calls into the CDK per permission.
 
 Before the app is synthesized, a reference to another stack's resource is still a plain
 ``Fn::GetAtt``; once it has been synthesized, it is an ``Fn::ImportValue`` of an export.
@@ -39,6 +39,8 @@ _PERMISSION_KEYS = {
     "sourceArn": "SourceArn",
 }
 """``CfnPermission``'s property names in the CDK and in CloudFormation."""
+
+URL_TYPE = "AWS::Lambda::Url"
 
 _WANTED_TYPES = frozenset({PERMISSION_TYPE, *KINDS})
 
@@ -76,6 +78,7 @@ class _StackNodes:
     def __init__(self, stack: cdk.Stack) -> None:
         self.stack = stack
         self.permissions: list[cdk.CfnResource] = []
+        self.urls: list[cdk.CfnResource] = []
         self.resources: list[tuple[cdk.CfnResource, str]] = []
         self.outputs: list[cdk.CfnOutput] = []
         self.parameters: list[cdk.CfnParameter] = []
@@ -107,9 +110,13 @@ def _stack_key(stack: cdk.Stack) -> str:
 
 def read_stacks(root: IConstruct) -> list[StackTemplate]:
     """Every stack under ``root`` (``root`` included), with what the policies need of it."""
+    return [template for template, _ in read_stack_nodes(root)]
+
+
+def read_stack_nodes(root: IConstruct) -> list[tuple[StackTemplate, Mapping[str, IConstruct]]]:
+    """Every stack under ``root``, and the construct of each resource read, by logical ID."""
     nodes = root.node.find_all()
-    found = _assign(nodes)
-    return [_read(entry) for entry in found]
+    return [_read(entry) for entry in _assign(nodes)]
 
 
 def _assign(nodes: list[IConstruct]) -> list[_StackNodes]:
@@ -134,6 +141,8 @@ def _assign(nodes: list[IConstruct]) -> list[_StackNodes]:
             resource_type = _resource_type(node)
             if resource_type == PERMISSION_TYPE:
                 current.permissions.append(node)
+            elif resource_type == URL_TYPE:
+                current.urls.append(node)
             elif resource_type in _WANTED_TYPES:
                 current.resources.append((node, resource_type))
         elif isinstance(node, cdk.CfnOutput):
@@ -147,11 +156,12 @@ def _literal(value: Any) -> bool:
     return isinstance(value, str | int | float | bool)
 
 
-def _read(entry: _StackNodes) -> StackTemplate:
+def _read(entry: _StackNodes) -> tuple[StackTemplate, Mapping[str, IConstruct]]:
     stack = entry.stack
     payload = {
         "env": [stack.account, stack.region, stack.stack_name],
         "permissions": [[p.logical_id, p._cfn_properties] for p in entry.permissions],
+        "urls": [[u.logical_id, u._cfn_properties] for u in entry.urls],
         "resources": [
             [
                 r.logical_id,
@@ -175,6 +185,10 @@ def _read(entry: _StackNodes) -> StackTemplate:
         renamed = {_PERMISSION_KEYS.get(k, _pascal(k)): v for k, v in (properties or {}).items()}
         resources[logical_id] = {"Type": PERMISSION_TYPE, "Properties": renamed}
         nodes[logical_id] = node
+    for (logical_id, properties), node in zip(resolved["urls"], entry.urls, strict=True):
+        renamed = {_pascal(k): v for k, v in (properties or {}).items()}
+        resources[logical_id] = {"Type": URL_TYPE, "Properties": renamed}
+        nodes[logical_id] = node
     for (logical_id, properties), (node, resource_type) in zip(
         resolved["resources"], entry.resources, strict=True
     ):
@@ -190,7 +204,7 @@ def _read(entry: _StackNodes) -> StackTemplate:
     while (nested_parent := top.nested_stack_parent) is not None:
         top, nested = nested_parent, True
     stage = cdk.Stage.of(stack)
-    return StackTemplate(
+    template = StackTemplate(
         key=_stack_key(stack),
         name=name if isinstance(name, str) else None,
         resources=resources,
@@ -204,6 +218,7 @@ def _read(entry: _StackNodes) -> StackTemplate:
         assembly=stage.node.path if stage is not None else "",
         environment=_stack_key(top) if nested else None,
     )
+    return template, nodes
 
 
 def _pascal(key: str) -> str:
