@@ -33,6 +33,7 @@ def aws_fullmatch(regex: str, value: str) -> bool:
     assert not set(value) & (LINE_TERMINATORS - {"\n"})
     return re.fullmatch(regex, value, re.ASCII) is not None
 
+
 # Each pattern is compiled once for the whole module, as the library does.
 _COMPILED: dict[str, Pattern] = {}
 
@@ -370,3 +371,90 @@ def test_generated_regexes_substitution_implies_could_match(
     parts, concrete = data.draw(template_and_substitution(SMALL_ALPHABET))
     if aws_fullmatch(regex, concrete):
         assert Pattern(regex).could_match(parts)
+
+
+# --- An enclosing '?' or '*' around a construct that ends in a repeat -------------------------
+
+
+@st.composite
+def _nested_repeats(draw: st.DrawFn) -> str:
+    atom = st.sampled_from(["a", "b", "[^a]", r"[^\s]", "."])
+    inner = draw(st.tuples(atom, st.sampled_from(["*", "+", "?", "{0,2}"])).map("".join))
+    head = draw(st.sampled_from(["", "a", "/"]))
+    outer = draw(st.sampled_from(["?", "*", "{0,1}", "{1,2}"]))
+    tail = draw(st.sampled_from(["", "b", "a*"]))
+    return f"(?:{head}{inner}){outer}{tail}"
+
+
+@settings(FAST, max_examples=150)
+@given(regex=_nested_repeats(), value=st.text("ab/ \n", max_size=6))
+def test_optional_groups_ending_in_a_repeat_agree_with_re(regex: str, value: str) -> None:
+    assert Pattern(regex).could_match([value]) is aws_fullmatch(regex, value)
+
+
+# --- Holes of a known shape ---------------------------------------------------------------------
+
+# Finite shapes, so that the oracle can try every value they stand for.
+FINITE_SHAPES = [["a"], ["ab", "b"], ["", "0"], ["a0", "b", "ba"], ["aa", "aaa"]]
+
+
+@FAST
+@given(
+    regex=_regexes(),
+    data=st.data(),
+    shape=st.sampled_from(FINITE_SHAPES),
+)
+def test_a_shaped_hole_matches_iff_one_of_its_values_does(
+    regex: str, data: st.DataObject, shape: list[str]
+) -> None:
+    before = data.draw(st.text(SMALL_ALPHABET, max_size=4))
+    after = data.draw(st.text(SMALL_ALPHABET, max_size=4))
+    hole = Pattern("|".join(re.escape(v) for v in shape))
+    expected = any(aws_fullmatch(regex, before + v + after) for v in shape)
+    assert Pattern(regex).could_match([before, hole, after]) is expected
+
+
+def test_shapes_in_a_row_and_next_to_unknown_parts() -> None:
+    digits = Pattern(r"\d{2}")
+    letter = Pattern("[a-z]")
+    assert Pattern(r"\d{4}").could_match([digits, digits])
+    assert not Pattern(r"\d{3}").could_match([digits, digits])
+    assert Pattern(r"\d{2}[a-z]x").could_match([digits, letter, "x"])
+    assert not Pattern(r"[a-z]\d{2}").could_match([digits, letter])
+    assert Pattern(r"a.*b").could_match(["a", None, digits, None, "b"])
+    assert not Pattern(r"a:b").could_match(["a", digits, "b"])
+
+
+def test_a_shape_must_be_ascii() -> None:
+    with pytest.raises(ValueError, match="a shape must be ASCII"):
+        Pattern("x").could_match([Pattern("[^:]")])
+
+
+REGIONS = [
+    "us-east-1",
+    "eu-west-2",
+    "us-gov-west-1",
+    "cn-north-1",
+    "eusc-de-east-1",
+    "us-isob-east-1",
+]
+
+
+@settings(PER_PATTERN, max_examples=40)
+@given(
+    region=st.sampled_from(REGIONS),
+    account=st.from_regex(re.compile(r"\d{12}", re.ASCII), fullmatch=True),
+    pattern=st.sampled_from([FUNCTION_NAME, ARN]),
+)
+def test_a_value_of_the_shape_matching_implies_the_hole_could(
+    region: str, account: str, pattern: str
+) -> None:
+    from constructs_lambdaperm._core.tokens import shape
+
+    compiled_pattern = compiled(pattern)
+    for field, value in (("Region", region), ("AccountId", account)):
+        shaped = ["arn:aws:lambda:", shape(field) if field == "Region" else region, ":"]
+        shaped += [shape(field) if field == "AccountId" else account, ":function:f"]
+        concrete = f"arn:aws:lambda:{region}:{account}:function:f"
+        if compiled_pattern.could_match([concrete]):
+            assert compiled_pattern.could_match(shaped), (field, value)

@@ -162,7 +162,7 @@ class _AliasDependency:
         cfn_alias = _alias_of(self._function, self._alias)
         if cfn_alias is not None:
             for resource in self._resources:
-                resource.add_dependency(cfn_alias)
+                resource.add_resource_dependency(cfn_alias, "the FunctionName names this alias")
         return []
 
 

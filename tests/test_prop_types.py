@@ -1,0 +1,81 @@
+"""What the constructs import, and the props' type checks that need no import (issue 14).
+
+The service constructs name aws_apigateway, aws_apigatewayv2, aws_events, aws_logs and aws_sns
+in annotations only: importing them cost about 90 ms in every app, whether it used them or not.
+The props' types are checked from those annotations, by jsii type name, so the check needs no
+import either; this file checks that each name it derives is the real type's.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import json
+import subprocess
+import sys
+
+import pytest
+
+import constructs_lambdaperm as lp
+from conftest import ROOT
+from constructs_lambdaperm._cdk import constructs as core_constructs
+from constructs_lambdaperm._cdk import service_constructs
+from constructs_lambdaperm._cdk.grant import Grant, _accepted
+
+PROBE = """
+import json, sys
+{imports}
+print(json.dumps(sorted(m for m in sys.modules if m.startswith("aws_cdk."))))
+"""
+EVERY_CONSTRUCT = "import constructs_lambdaperm as lp\nfor name in lp.__all__: getattr(lp, name)"
+
+
+def _loaded(imports: str) -> set[str]:
+    result = subprocess.run(
+        [sys.executable, "-c", PROBE.format(imports=imports)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    return set(json.loads(result.stdout))
+
+
+def test_importing_every_construct_loads_only_what_aws_lambda_loads() -> None:
+    # aws_lambda itself loads aws_logs (and aws_iam, aws_ec2...); nothing else may come in.
+    baseline = _loaded("import aws_cdk.aws_lambda")
+    loaded = _loaded(EVERY_CONSTRUCT)
+    assert loaded - baseline == set()
+    for name in ("aws_apigateway", "aws_apigatewayv2", "aws_events", "aws_sns", "aws_s3"):
+        assert f"aws_cdk.{name}" not in loaded
+
+
+GRANTS = [
+    cls
+    for module in (core_constructs, service_constructs)
+    for cls in vars(module).values()
+    if isinstance(cls, type) and issubclass(cls, Grant) and cls.__name__ in lp.__all__
+]
+
+
+@pytest.mark.parametrize("grant", GRANTS, ids=lambda cls: cls.__name__)
+def test_each_props_annotation_names_a_real_type(grant: type[Grant]) -> None:
+    init = grant.__init__.__wrapped__  # type: ignore[misc]
+    namespace = vars(inspect.getmodule(init))
+    for parameter in list(inspect.signature(init).parameters.values())[1:]:
+        for accepted in _accepted(parameter.annotation, namespace):
+            if accepted.jsii is None:
+                continue
+            module, _, member = accepted.shown.rpartition(".")
+            package = importlib.import_module(
+                f"aws_cdk.{module}"
+                if module
+                else ("constructs" if member == "Construct" else "aws_cdk")
+            )
+            assert getattr(package, member).__jsii_type__ == accepted.jsii, parameter.name
+
+
+def test_every_public_construct_checks_its_props() -> None:
+    assert len(GRANTS) == 10
+    for grant in GRANTS:
+        assert hasattr(grant.__init__, "__wrapped__"), grant.__name__
