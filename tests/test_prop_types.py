@@ -13,8 +13,11 @@ import inspect
 import json
 import subprocess
 import sys
+from typing import Any
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import constructs_lambdaperm as lp
 from conftest import ROOT
@@ -79,3 +82,41 @@ def test_every_public_construct_checks_its_props() -> None:
     assert len(GRANTS) == 10
     for grant in GRANTS:
         assert hasattr(grant.__init__, "__wrapped__"), grant.__name__
+
+
+NOT_STRINGS = st.one_of(
+    st.none(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.binary(max_size=4),
+    st.lists(st.text(max_size=2), max_size=2),
+)
+STRING_PROPS = {
+    "CrossAccountPermission": ("principal", {"function": "fn", "principal": "223456789012"}),
+    "OrgPermission": ("org_id", {"function": "fn", "org_id": "o-abcdefghij"}),
+    "AlexaSkillPermission": ("skill_id", {"function": "fn", "skill_id": "s"}),
+    "ServiceInvokePermission": ("principal", {"function": "fn", "principal": "sns.amazonaws.com"}),
+    "ApiGatewayInvokePermission": ("stage", {"function": "fn", "api_id": "abcdefghij"}),
+}
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    construct=st.sampled_from(sorted(STRING_PROPS)),
+    value=NOT_STRINGS,
+    replace_function=st.booleans(),
+)
+def test_a_value_that_is_no_string_is_a_type_error_naming_the_prop(
+    stack: Any, construct: str, value: object, replace_function: bool
+) -> None:
+    prop, props = STRING_PROPS[construct]
+    props = dict(props)
+    target = "function" if replace_function else prop
+    props[target] = value
+    with pytest.raises(TypeError, match=rf"at 'Stack/X': type of argument {target} must be"):
+        getattr(lp, construct)(stack, "X", **props)

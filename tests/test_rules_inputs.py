@@ -456,3 +456,38 @@ def test_the_exact_spelling_and_other_tools_ids_are_left_alone() -> None:
         ("Stack/Url", "cdk-nag::LP306", "reviewed by the team"),
     ]
     assert check_acknowledgements(acknowledged) == []
+
+
+# --- the neighbours of each class -------------------------------------------------------------
+
+
+@SETTINGS
+@given(method=st.text(st.sampled_from("GETPOSTgetANYany*$connectX"), min_size=0, max_size=8))
+def test_a_method_is_accepted_iff_api_gateway_writes_it(method: str) -> None:
+    normalised, _ = intent.execute_api_route(method, "/x")
+    route = {"api_id": "abcdefghij", "stage": "prod", "method": normalised, "path": "/x"}
+    written = {*intent.HTTP_METHODS, "*", "authorizers", "$connect", "$disconnect", "$default"}
+    assert (intent.route_findings(**route) == []) is (normalised in written)
+
+
+SEGMENT = st.text(st.sampled_from("ab.-_"), max_size=3)
+
+
+@SETTINGS
+@given(segments=st.lists(SEGMENT, min_size=1, max_size=4))
+def test_a_rule_arn_is_accepted_iff_no_name_segment_is_empty(segments: list[str]) -> None:
+    arn = RULE_ARN + "/".join(segments)
+    assert (intent.EVENTS_RULE.check(arn) is None) is all(segments)
+
+
+@SETTINGS
+@given(
+    namespace=st.sampled_from(
+        ["LambdaPerm", "lambdaperm", "LAMBDAPERM", "LambdaPerm ", " lambdaPerm"]
+    ),
+    rule=st.sampled_from(["LP306", "lp306", "Lp306", "LP306 "]),
+)
+def test_any_loose_spelling_of_an_acknowledgement_is_reported(namespace: str, rule: str) -> None:
+    rule_id = f"{namespace}::{rule}"
+    found = check_acknowledgements([("S/Url", rule_id, "reviewed by the team")])
+    assert bool(found) is (rule_id != "LambdaPerm::LP306")
