@@ -349,7 +349,7 @@ def test_the_real_request_is_allowed_by_a_route_with_a_path_parameter(app: cdk.A
         stack, "Orders", function=fn, api_id=API_ID, stage="prod", method="GET", path="/orders/{id}"
     )
     request = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:{API_ID}/prod/GET/orders/123"
-    invoker = {"principal": "apigateway.amazonaws.com", "source_account": ACCOUNT}
+    invoker: dict[str, Any] = {"principal": "apigateway.amazonaws.com", "source_account": ACCOUNT}
     assert_can_invoke(app, function=fn, source_arn=request, **invoker)
     assert_cannot_invoke(app, function=fn, source_arn=request.replace("GET", "POST"), **invoker)
 

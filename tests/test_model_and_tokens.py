@@ -240,11 +240,16 @@ def test_parsing_arbitrary_text_never_raises(value: str) -> None:
     check(Permission(function_name=value, principal="223456789012"))
 
 
+_PATTERN = field_constraints()["FunctionName"].pattern
+assert _PATTERN is not None
+FUNCTION_NAME_PATTERN = _PATTERN.source
+
+
 @settings(max_examples=150, deadline=None, database=None)
 @given(
-    value=st.from_regex(
-        re.compile(field_constraints()["FunctionName"].pattern.source, re.ASCII), fullmatch=True
-    ).filter(lambda v: len(v) <= 140)
+    value=st.from_regex(re.compile(FUNCTION_NAME_PATTERN, re.ASCII), fullmatch=True).filter(
+        lambda v: len(v) <= 140
+    )
 )
 def test_valid_names_round_trip(value: str) -> None:
     parsed = parse_function_name(value)

@@ -63,7 +63,7 @@ GRANTS = [
 
 @pytest.mark.parametrize("grant", GRANTS, ids=lambda cls: cls.__name__)
 def test_each_props_annotation_names_a_real_type(grant: type[Grant]) -> None:
-    init = grant.__init__.__wrapped__  # type: ignore[misc]
+    init = getattr(grant.__init__, "__wrapped__")  # noqa: B009 - set by functools.wraps
     namespace = vars(inspect.getmodule(init))
     for parameter in list(inspect.signature(init).parameters.values())[1:]:
         for accepted in _accepted(parameter.annotation, namespace):
@@ -114,8 +114,8 @@ STRING_PROPS = {
 def test_a_value_that_is_no_string_is_a_type_error_naming_the_prop(
     stack: Any, construct: str, value: object, replace_function: bool
 ) -> None:
-    prop, props = STRING_PROPS[construct]
-    props = dict(props)
+    prop, given_props = STRING_PROPS[construct]
+    props: dict[str, object] = dict(given_props)
     target = "function" if replace_function else prop
     props[target] = value
     with pytest.raises(TypeError, match=rf"at 'Stack/X': type of argument {target} must be"):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import aws_cdk as cdk
 import pytest
@@ -27,7 +28,7 @@ ENV = cdk.Environment(account=ACCOUNT, region=REGION)
 METHODS = 30
 
 
-def _api_app(outdir: Path, **integration_options: bool) -> tuple[cdk.App, cdk.Stack]:
+def _api_app(outdir: Path, **integration_options: Any) -> tuple[cdk.App, cdk.Stack]:
     """An API whose 30 GET methods all call one function, as the issue's user wrote it."""
     app = cdk.App(outdir=str(outdir))
     stack = cdk.Stack(app, "S", env=ENV)

@@ -10,6 +10,7 @@ The property tests around each class check its neighbours.
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -175,7 +176,7 @@ def test_a_pseudo_parameter_fills_one_field_of_its_shape(permission: Permission,
     # The same value with a valid concrete value in place of each token is refused too.
     concrete = replace(
         permission,
-        **{
+        **{  # type: ignore[arg-type]
             name: _concrete(value)
             for name in ("function_name", "principal", "source_arn", "source_account")
             if isinstance(value := getattr(permission, name), str)
@@ -422,7 +423,12 @@ def test_a_route_is_normalised_as_aws_cdk_does(
     ],
 )
 def test_a_route_api_gateway_never_writes_is_refused(part: str, value: str) -> None:
-    route = {"api_id": "abcdefghij", "stage": "prod", "method": "GET", "path": "/orders"}
+    route: dict[str, Any] = {
+        "api_id": "abcdefghij",
+        "stage": "prod",
+        "method": "GET",
+        "path": "/orders",
+    }
     route[part] = value
     (finding,) = intent.route_findings(**route)
     assert finding.rule.id == "LP202"
@@ -430,7 +436,12 @@ def test_a_route_api_gateway_never_writes_is_refused(part: str, value: str) -> N
 
 
 def test_a_websocket_api_takes_its_own_route_keys() -> None:
-    route = {"api_id": "abcdefghij", "stage": "prod", "method": "sendMessage", "path": ""}
+    route: dict[str, Any] = {
+        "api_id": "abcdefghij",
+        "stage": "prod",
+        "method": "sendMessage",
+        "path": "",
+    }
     assert intent.route_findings(**route)
     assert intent.route_findings(**route, websocket=True) == []
 
@@ -465,7 +476,12 @@ def test_the_exact_spelling_and_other_tools_ids_are_left_alone() -> None:
 @given(method=st.text(st.sampled_from("GETPOSTgetANYany*$connectX"), min_size=0, max_size=8))
 def test_a_method_is_accepted_iff_api_gateway_writes_it(method: str) -> None:
     normalised, _ = intent.execute_api_route(method, "/x")
-    route = {"api_id": "abcdefghij", "stage": "prod", "method": normalised, "path": "/x"}
+    route: dict[str, Any] = {
+        "api_id": "abcdefghij",
+        "stage": "prod",
+        "method": normalised,
+        "path": "/x",
+    }
     written = {*intent.HTTP_METHODS, "*", "authorizers", "$connect", "$disconnect", "$default"}
     assert (intent.route_findings(**route) == []) is (normalised in written)
 

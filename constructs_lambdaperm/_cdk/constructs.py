@@ -139,7 +139,8 @@ class CrossAccountPermission(Grant):
         :param function: the function: an ``IFunction``, ``IVersion``, ``IAlias`` or a
             FunctionName (name, partial ARN or ARN, with an optional ``:<qualifier>``).
         :param principal: the 12-digit ID of the account, or the ARN of its root, of an IAM
-            role or of an IAM user in it. ``*`` and service principals are refused (LP204).
+            role or of an IAM user in it. ``*`` and service principals are refused (LP204),
+            also when built with pseudo-parameters (``f"sns.{Aws.URL_SUFFIX}"``).
         :param action: the action granted. Default: ``lambda:InvokeFunction``; ``lambda:*`` and
             ``*`` are refused unless rule LP305 is acknowledged.
         :param qualifier: the version or alias to grant on. Default: - the version or alias
@@ -260,7 +261,9 @@ class FunctionUrlPermission(Grant):
         :param function: the function whose URL is called: an ``IFunction``, ``IVersion``,
             ``IAlias`` or a FunctionName (with an optional ``:<qualifier>``).
         :param auth_type: the URL's auth type, ``AWS_IAM`` (callers sign their requests) or
-            ``NONE`` (public: refused unless rule LP306 is acknowledged).
+            ``NONE`` (public: refused unless rule LP306 is acknowledged). With principal ``*``,
+            one known only at deploy time is refused as both LP306 and LP307, since either
+            value is unsafe.
         :param principal: who may call: for ``AWS_IAM`` an account ID or the ARN of an account
             root, IAM role or user (``*`` is refused unless rule LP307 is acknowledged); for
             ``NONE`` it must be ``*``.

@@ -151,10 +151,11 @@ class ServiceInvokePermission(_ServiceGrant):
         :param principal: the service principal, such as ``sns.amazonaws.com``.
         :param source_arn: the ARN of the resource that invokes (wildcards allowed, compared
             with ArnLike). Default: - no SourceArn condition; then give ``source_account``.
-        :param source_account: the 12-digit ID of the account that owns the source resource.
-            Default: - the account in ``source_arn`` when it names one, else no SourceAccount
-            condition.
-        :param event_source_token: a token the invoker must supply (Alexa).
+        :param source_account: the 12-digit ID of the account that owns the source resource;
+            an empty value is refused (rule LP106), not replaced. Default: - the account in
+            ``source_arn`` when it names one, else no SourceAccount condition.
+        :param event_source_token: a token the invoker must supply. Only Alexa presents one,
+            so for any other service it ties the grant to no source (rule LP302 still applies).
             Default: - no token is required.
         :param action: the action granted. Default: ``lambda:InvokeFunction``.
         :param qualifier: the version or alias to grant on. Default: - the version or alias
