@@ -570,3 +570,25 @@ def test_an_acknowledgement_in_the_wrong_case_fails_synth_with_lp501(tmp_path: P
 
 # Keep the imports the tables use in one place for mypy's sake.
 __all__ = ["aws_events", "aws_logs"]
+
+
+@pytest.mark.parametrize(
+    ("name", "rules"),
+    [
+        ("arn:aws:s3:::bucket", {"LP101"}),  # no function, so no account to compare
+        (f"arn:aws:lambda:{REGION}:{OTHER}:function", {"LP205"}),  # the function "function"
+        (f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:f", set()),
+        ("arn", set()),
+        ("arn:aws", set()),
+    ],
+)
+def test_the_account_of_a_function_name_is_read_only_from_a_valid_one(
+    stack: cdk.Stack, name: str, rules: set[str]
+) -> None:
+    def build() -> None:
+        CrossAccountPermission(stack, "X", function=name, principal=OTHER)
+
+    if rules:
+        assert {f.rule.id for f in refused(build).findings} == rules
+    else:
+        build()

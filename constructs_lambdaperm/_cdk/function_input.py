@@ -62,15 +62,22 @@ def function_target(function: FunctionInput, qualifier: str | None) -> FunctionT
 
 
 def _account_in(function_name: str) -> str | None:
-    """The account of a FunctionName that is an ARN or a partial ARN, when it is literal."""
-    parsed = parse_function_name(function_name).function
-    if parsed.startswith("arn:"):
-        return arn_field(parsed, 4)
-    head = parsed.split(":", 1)[0] if parsed.count(":") >= 2 else None
-    return head if head is not None and _ACCOUNT.fullmatch(head) else None
+    """The account of a FunctionName that is an ARN or a partial ARN, when it is literal.
+
+    Only of a valid FunctionName (one that does not match is LP101's to report).
+    """
+    parsed = parse_function_name(function_name)
+    if parsed.name is None:
+        return None
+    function = parsed.function
+    if function.startswith("arn:"):
+        account = arn_field(function, 4)
+    else:
+        account = function.split(":", 1)[0] if function.count(":") >= 2 else None
+    return account if account is not None and _ACCOUNT.fullmatch(account) else None
 
 
-_ACCOUNT = re.compile(r"[0-9]{12}")
+_ACCOUNT = re.compile(r"[0-9]{12}", re.ASCII)
 
 _NUMBER = re.compile(r"[0-9]+")
 

@@ -59,7 +59,8 @@ class Grant(Construct):
         super().__init_subclass__(**kwargs)
         init = cls.__dict__.get("__init__")
         # Only this library's constructs: a user's subclass may annotate with any type.
-        if init is not None and cls.__module__.startswith(_PACKAGE):
+        module = cls.__module__
+        if init is not None and (module == _PACKAGE or module.startswith(_PACKAGE + ".")):
             cls.__init__ = _type_checked(cls, init)  # type: ignore[method-assign]
 
     def __init__(self, scope: Construct, id: str) -> None:
