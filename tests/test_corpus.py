@@ -99,11 +99,6 @@ def test_every_template_is_read_with_every_permission(read: list[Read]) -> None:
     assert sum(counted.values()) == 1824
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="parse_function_name raises IndexError on FunctionName 'arn:aws' (SAM's authorizer "
-    "permissions): fixed in _core/model.py by the other half of issue 14",
-)
 def test_no_permission_of_the_corpus_fails_to_be_read(read: list[Read]) -> None:
     assert [(r.file, p.logical_id, p.message) for r in read for p in r.problems] == []
 

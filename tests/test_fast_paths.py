@@ -148,8 +148,10 @@ def test_a_function_is_read_once_however_many_grants_name_it() -> None:
     first = function_target(function, None)  # type: ignore[arg-type]
     again = function_target(function, "live")  # type: ignore[arg-type]
     assert function.reads == 1
-    assert first == ("arn:aws:lambda:us-east-1:123456789012:function:counted", None, [])
-    assert again[:2] == ("arn:aws:lambda:us-east-1:123456789012:function:counted:live", "live")
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:counted"
+    assert (first.function_name, first.qualifier, first.findings) == (arn, None, [])
+    assert (again.function_name, again.qualifier) == (arn + ":live", "live")
+    assert first.account == again.account == "123456789012"
 
 
 def test_an_alias_still_carries_its_qualifier(stack: cdk.Stack) -> None:
@@ -162,6 +164,6 @@ def test_an_alias_still_carries_its_qualifier(stack: cdk.Stack) -> None:
     )
     alias = aws_lambda.Alias(stack, "Live", alias_name="live", version=function.current_version)
     for _ in range(2):
-        arn, qualifier, found = function_target(alias, "other")
-        assert (arn, qualifier) == (alias.function_arn, "live")
-        assert [f.rule.id for f in found] == ["LP112"]
+        target = function_target(alias, "other")
+        assert (target.function_name, target.qualifier) == (alias.function_arn, "live")
+        assert [f.rule.id for f in target.findings] == ["LP112"]

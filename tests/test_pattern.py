@@ -8,7 +8,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from constructs_lambdaperm._core.pattern import Pattern
+from constructs_lambdaperm._core.pattern import LINE_TERMINATORS, Pattern
 
 FUNCTION_NAME = (
     r"(arn:(aws[a-zA-Z-]*)?:lambda:)?((eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?"
@@ -26,6 +26,13 @@ ARN = (
 REAL_PATTERNS = [FUNCTION_NAME, ACTION, PRINCIPAL, ACCOUNT, ORG_ID, STATEMENT_ID, ARN]
 
 Parts = list[str | None]
+
+
+def aws_fullmatch(regex: str, value: str) -> bool:
+    """The oracle: how AWS (Java) matches, for values with no line terminator but \\n."""
+    assert not set(value) & (LINE_TERMINATORS - {"\n"})
+    return re.fullmatch(regex, value, re.ASCII) is not None
+
 
 # Each pattern is compiled once for the whole module, as the library does.
 _COMPILED: dict[str, Pattern] = {}
@@ -134,7 +141,7 @@ def test_real_patterns(regex: str, parts: Parts, expected: bool) -> None:
     assert compiled(regex).could_match(parts) is expected
     if None not in parts:
         joined = "".join(p for p in parts if p is not None)
-        assert (re.fullmatch(regex, joined) is not None) is expected
+        assert (aws_fullmatch(regex, joined)) is expected
 
 
 @pytest.mark.parametrize(
@@ -154,10 +161,24 @@ def test_real_patterns(regex: str, parts: Parts, expected: bool) -> None:
         ("a(?s:.)b", ["a\nb"], True),
         (".*", ["a\nb"], False),
         (".*", [None, "\n"], False),
-        ("(?i)k", ["\u212a"], True),
+        # AWS's semantics (Java's): ASCII classes and case folding, '.' stops at \r, U+2028.
+        ("(?i)k", ["\u212a"], False),
+        ("(?i)k", ["K"], True),
         ("(?i)[a-z]+", ["ABC", None], True),
         ("(?a)\\d", ["\u0661"], False),
-        ("\\d", ["\u0661"], True),
+        ("\\d", ["\u0661"], False),
+        ("\\d", ["\uff11"], False),
+        ("\\d{2}", ["42"], True),
+        ("\\w", ["\u00e9"], False),
+        ("\\s", ["\u3000"], False),
+        ("[^\\s]", ["\u3000"], True),
+        (".", ["\r"], False),
+        (".", ["\u2028"], False),
+        (".", ["\u2029"], False),
+        (".", ["\x85"], False),
+        (".", ["\u00e9"], True),
+        ("(?s).", ["\r"], True),
+        ("a.*b", ["a", None, "\r", None, "b"], False),
         (r"[^\d\D]", [None], False),
         (r"[^\d\D]|b", [None], True),
         (r"x[^\s\S]*y", ["x", None, "y"], True),
@@ -168,6 +189,16 @@ def test_real_patterns(regex: str, parts: Parts, expected: bool) -> None:
         (r"[^a]", [None], True),
         (r"[^a]", ["a"], False),
         (r"(a*)*b", ["a" * 30], False),
+        # Skipping an optional group that ends in a star does not enter the star's loop.
+        (r"(/[^\s]*)?", ["orders"], False),
+        (r"(/[^\s]*)?", ["/orders"], True),
+        (r"(/x*)?y*", ["x"], False),
+        (r"a(b*)?", ["abbb"], True),
+        (r"a(b*)?", ["ab", None], True),
+        (r"(a(b*))?c", ["bc"], False),
+        (r"[^/]*(/c*)?", ["abc"], True),
+        (r"x[^/]*(/c*)?", ["x/cc"], True),
+        (r"x(/c*)?", ["xcc"], False),
     ],
 )
 def test_edge_cases(regex: str, parts: Parts, expected: bool) -> None:
@@ -235,7 +266,11 @@ ALPHABET = "abcxyzABZ0129:-_./*$ o"
 
 
 def matching(regex: str) -> st.SearchStrategy[str]:
-    return st.from_regex(regex, fullmatch=True).filter(lambda s: len(s) <= 80)
+    return (
+        st.from_regex(re.compile(regex, re.ASCII), fullmatch=True)
+        .filter(lambda s: len(s) <= 80)
+        .filter(lambda s: not set(s) & (LINE_TERMINATORS - {"\n"}))
+    )
 
 
 @st.composite
@@ -252,7 +287,7 @@ def split_with_unknowns(draw: st.DrawFn, value: str) -> Parts:
 @given(data=st.data())
 def test_known_values_agree_with_re(regex: str, data: st.DataObject) -> None:
     value = data.draw(st.text(ALPHABET, max_size=40) | matching(regex))
-    assert compiled(regex).could_match([value]) is (re.fullmatch(regex, value) is not None)
+    assert compiled(regex).could_match([value]) is aws_fullmatch(regex, value)
 
 
 @pytest.mark.parametrize("regex", REAL_PATTERNS)
@@ -284,7 +319,7 @@ def template_and_substitution(draw: st.DrawFn, alphabet: str) -> tuple[Parts, st
 @given(data=st.data())
 def test_matching_substitution_implies_could_match(regex: str, data: st.DataObject) -> None:
     parts, concrete = data.draw(template_and_substitution(ALPHABET))
-    if re.fullmatch(regex, concrete):
+    if aws_fullmatch(regex, concrete):
         assert compiled(regex).could_match(parts)
 
 
@@ -314,13 +349,15 @@ SMALL_ALPHABET = "abAB0 \n"
 @given(regex=_regexes(), data=st.data())
 def test_generated_regexes_agree_with_re(regex: str, data: st.DataObject) -> None:
     value = data.draw(st.text(SMALL_ALPHABET, max_size=8))
-    assert Pattern(regex).could_match([value]) is (re.fullmatch(regex, value) is not None)
+    assert Pattern(regex).could_match([value]) is aws_fullmatch(regex, value)
 
 
 @FAST
 @given(regex=_regexes(), data=st.data())
 def test_generated_regexes_hidden_parts_still_match(regex: str, data: st.DataObject) -> None:
-    value = data.draw(st.from_regex(regex, fullmatch=True).filter(lambda s: len(s) <= 30))
+    value = data.draw(
+        st.from_regex(re.compile(regex, re.ASCII), fullmatch=True).filter(lambda s: len(s) <= 30)
+    )
     pattern = Pattern(regex)
     assert pattern.could_match([value])
     assert pattern.could_match(data.draw(split_with_unknowns(value)))
@@ -332,5 +369,92 @@ def test_generated_regexes_substitution_implies_could_match(
     regex: str, data: st.DataObject
 ) -> None:
     parts, concrete = data.draw(template_and_substitution(SMALL_ALPHABET))
-    if re.fullmatch(regex, concrete):
+    if aws_fullmatch(regex, concrete):
         assert Pattern(regex).could_match(parts)
+
+
+# --- An enclosing '?' or '*' around a construct that ends in a repeat -------------------------
+
+
+@st.composite
+def _nested_repeats(draw: st.DrawFn) -> str:
+    atom = st.sampled_from(["a", "b", "[^a]", r"[^\s]", "."])
+    inner = draw(st.tuples(atom, st.sampled_from(["*", "+", "?", "{0,2}"])).map("".join))
+    head = draw(st.sampled_from(["", "a", "/"]))
+    outer = draw(st.sampled_from(["?", "*", "{0,1}", "{1,2}"]))
+    tail = draw(st.sampled_from(["", "b", "a*"]))
+    return f"(?:{head}{inner}){outer}{tail}"
+
+
+@settings(FAST, max_examples=150)
+@given(regex=_nested_repeats(), value=st.text("ab/ \n", max_size=6))
+def test_optional_groups_ending_in_a_repeat_agree_with_re(regex: str, value: str) -> None:
+    assert Pattern(regex).could_match([value]) is aws_fullmatch(regex, value)
+
+
+# --- Holes of a known shape ---------------------------------------------------------------------
+
+# Finite shapes, so that the oracle can try every value they stand for.
+FINITE_SHAPES = [["a"], ["ab", "b"], ["", "0"], ["a0", "b", "ba"], ["aa", "aaa"]]
+
+
+@FAST
+@given(
+    regex=_regexes(),
+    data=st.data(),
+    shape=st.sampled_from(FINITE_SHAPES),
+)
+def test_a_shaped_hole_matches_iff_one_of_its_values_does(
+    regex: str, data: st.DataObject, shape: list[str]
+) -> None:
+    before = data.draw(st.text(SMALL_ALPHABET, max_size=4))
+    after = data.draw(st.text(SMALL_ALPHABET, max_size=4))
+    hole = Pattern("|".join(re.escape(v) for v in shape))
+    expected = any(aws_fullmatch(regex, before + v + after) for v in shape)
+    assert Pattern(regex).could_match([before, hole, after]) is expected
+
+
+def test_shapes_in_a_row_and_next_to_unknown_parts() -> None:
+    digits = Pattern(r"\d{2}")
+    letter = Pattern("[a-z]")
+    assert Pattern(r"\d{4}").could_match([digits, digits])
+    assert not Pattern(r"\d{3}").could_match([digits, digits])
+    assert Pattern(r"\d{2}[a-z]x").could_match([digits, letter, "x"])
+    assert not Pattern(r"[a-z]\d{2}").could_match([digits, letter])
+    assert Pattern(r"a.*b").could_match(["a", None, digits, None, "b"])
+    assert not Pattern(r"a:b").could_match(["a", digits, "b"])
+
+
+def test_a_shape_must_be_ascii() -> None:
+    with pytest.raises(ValueError, match="a shape must be ASCII"):
+        Pattern("x").could_match([Pattern("[^:]")])
+
+
+REGIONS = [
+    "us-east-1",
+    "eu-west-2",
+    "us-gov-west-1",
+    "cn-north-1",
+    "eusc-de-east-1",
+    "us-isob-east-1",
+]
+
+
+@settings(PER_PATTERN, max_examples=40)
+@given(
+    region=st.sampled_from(REGIONS),
+    account=st.from_regex(re.compile(r"\d{12}", re.ASCII), fullmatch=True),
+    pattern=st.sampled_from([FUNCTION_NAME, ARN]),
+)
+def test_a_value_of_the_shape_matching_implies_the_hole_could(
+    region: str, account: str, pattern: str
+) -> None:
+    from constructs_lambdaperm._core.tokens import shape
+
+    compiled_pattern = compiled(pattern)
+    for field, value in (("Region", region), ("AccountId", account)):
+        shaped = ["arn:aws:lambda:", shape(field) if field == "Region" else region, ":"]
+        shaped += [shape(field) if field == "AccountId" else account, ":function:f"]
+        concrete = f"arn:aws:lambda:{region}:{account}:function:f"
+        if compiled_pattern.could_match([concrete]):
+            assert compiled_pattern.could_match(shaped), (field, value)

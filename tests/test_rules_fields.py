@@ -120,7 +120,7 @@ def test_principal_org_id_pattern(org_id: str, expected: set[str]) -> None:
         ("lambda:Invoke*", {"LP103"}),
         ("s3:GetObject", {"LP103"}),
         ("lambda:", {"LP103"}),
-        ("lambda:" + "A" * 249, set()),  # 256 characters
+        ("lambda:" + "A" * 249, {"LP116"}),  # 256 characters: the length passes, the name not
         ("lambda:" + "A" * 250, {"LP103"}),  # 257: over CloudFormation's limit
         ("lambda:*", {"LP305"}),
         ("*", {"LP305"}),

@@ -160,7 +160,7 @@ def test_synthesized_permissions(
         (
             lambda s: ApiGatewayInvokePermission(s, "X", function=FN, api_id="a1b2", path="orders"),
             "LP202",
-            "does not start with '/'",
+            "path 'orders' is not a resource path: empty, or starting with '/'",
         ),
         (
             lambda s: AlexaSkillPermission(s, "X", function=FN, skill_id="amzn1.ask.skill.nope"),

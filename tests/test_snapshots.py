@@ -66,6 +66,8 @@ SHAPES: dict[str, Shape] = {
         "FromUploads",
         function=_alias(s),
         bucket=aws_s3.Bucket.from_bucket_name(s, "Imported", "uploads-bucket"),
+        # An imported bucket may be in any account: its owner is given (LP303 otherwise).
+        source_account="111111111111",
     ),
     "s3_name_with_qualifier": lambda s: S3InvokePermission(
         s,

@@ -10,11 +10,10 @@ from typing import TYPE_CHECKING, ClassVar
 from aws_cdk import aws_lambda
 from constructs import Construct
 
-from .._core import tokens
 from .._core.model import INVOKE, INVOKE_URL, Permission, PrincipalKind
 from .._rules import intent
-from .function_input import FunctionInput, function_target
-from .grant import COMMON_NAMES, Grant
+from .function_input import FunctionInput
+from .grant import COMMON_NAMES, Grant, owner_account
 
 if TYPE_CHECKING:  # only in annotations: importing aws_s3 costs about 15 ms
     from aws_cdk import aws_s3
@@ -60,9 +59,13 @@ class S3InvokePermission(Grant):
         :param bucket_arn: the ARN of the bucket, ``arn:<partition>:s3:::<name>``.
             Default: - the ARN of ``bucket``.
         :param source_account: the 12-digit ID of the account that owns the bucket.
-            Default: - the bucket's account when it is known at synth (a bucket in a stack
-            with an explicit account); otherwise the grant is refused (rule LP303) until you
-            pass it.
+            Default: - for a bucket the app creates, its stack's account (in an
+            environment-agnostic stack, that stack's ``AWS::AccountId``, as aws-cdk's own
+            ``LambdaDestination`` does). An imported bucket (``Bucket.from_bucket_arn``,
+            ``from_bucket_name``) may be in any account, since bucket names are global, and
+            so may a ``bucket_arn``: both are refused (rule LP303) until you pass it, unless
+            the bucket was imported with an account of its own
+            (``Bucket.from_bucket_attributes(account=...)``, another than the stack's).
         :param qualifier: the version or alias to grant on. Default: - the version or alias
             ``function`` names, else the unqualified function.
         """
@@ -74,41 +77,41 @@ class S3InvokePermission(Grant):
         assert bucket_arn is not None
         mismatch = None
         if source_account is None:
-            if owner is not None and not tokens.is_unresolved(owner):
-                source_account = owner
+            source_account = owner
         else:
             mismatch = intent.source_account_matches(source_account, owner, "the bucket")
-        function_name, qualifier, found = function_target(function, qualifier)
+        target = self._target(function, qualifier)
         self._emit(
+            target,
             [
                 (
                     "Resource",
                     Permission(
-                        function_name=function_name,
-                        qualifier=qualifier,
+                        function_name=target.function_name,
+                        qualifier=target.qualifier,
                         principal="s3.amazonaws.com",
                         source_arn=bucket_arn,
                         source_account=source_account,
                     ),
                 )
             ],
-            [intent.S3_BUCKET.check(bucket_arn), mismatch, *found],
+            [intent.S3_BUCKET.check(self._read(bucket_arn)), mismatch],
         )
 
 
-def _arn_and_account(bucket: aws_s3.IBucket) -> tuple[str, str]:
-    # Four jsii round trips (bucketArn, env and its account and region), the same answer for
-    # every grant from the bucket: read once per bucket object.
+def _arn_and_account(bucket: aws_s3.IBucket) -> tuple[str, str | None]:
+    # A jsii round trip for the ARN, the same answer for every grant from the bucket: read
+    # once per bucket object (its owner is read once too, by owner_account).
     try:
-        known = _BUCKETS.get(bucket)
+        arn = _BUCKETS.get(bucket)
     except TypeError:  # not weakly referenceable
-        return bucket.bucket_arn, bucket.env.account
-    if known is None:
-        known = _BUCKETS[bucket] = (bucket.bucket_arn, bucket.env.account)
-    return known
+        return bucket.bucket_arn, owner_account(bucket)
+    if arn is None:
+        arn = _BUCKETS[bucket] = bucket.bucket_arn
+    return arn, owner_account(bucket)
 
 
-_BUCKETS: weakref.WeakKeyDictionary[aws_s3.IBucket, tuple[str, str]] = weakref.WeakKeyDictionary()
+_BUCKETS: weakref.WeakKeyDictionary[aws_s3.IBucket, str] = weakref.WeakKeyDictionary()
 
 
 class CrossAccountPermission(Grant):
@@ -136,7 +139,8 @@ class CrossAccountPermission(Grant):
         :param function: the function: an ``IFunction``, ``IVersion``, ``IAlias`` or a
             FunctionName (name, partial ARN or ARN, with an optional ``:<qualifier>``).
         :param principal: the 12-digit ID of the account, or the ARN of its root, of an IAM
-            role or of an IAM user in it. ``*`` and service principals are refused (LP204).
+            role or of an IAM user in it. ``*`` and service principals are refused (LP204),
+            also when built with pseudo-parameters (``f"sns.{Aws.URL_SUFFIX}"``).
         :param action: the action granted. Default: ``lambda:InvokeFunction``; ``lambda:*`` and
             ``*`` are refused unless rule LP305 is acknowledged.
         :param qualifier: the version or alias to grant on. Default: - the version or alias
@@ -144,22 +148,23 @@ class CrossAccountPermission(Grant):
         """
         super().__init__(scope, id)
         wrong_kind = intent.principal_for_grant(
-            principal, {PrincipalKind.ACCOUNT, PrincipalKind.IAM}
+            self._read(principal), {PrincipalKind.ACCOUNT, PrincipalKind.IAM}
         )
-        function_name, qualifier, found = function_target(function, qualifier)
+        target = self._target(function, qualifier)
         self._emit(
+            target,
             [
                 (
                     "Resource",
                     Permission(
-                        function_name=function_name,
-                        qualifier=qualifier,
+                        function_name=target.function_name,
+                        qualifier=target.qualifier,
                         principal=principal,
                         action=action,
                     ),
                 )
             ],
-            [wrong_kind, *found],
+            [wrong_kind],
         )
 
 
@@ -193,27 +198,29 @@ class OrgPermission(Grant):
         :param function: the function: an ``IFunction``, ``IVersion``, ``IAlias`` or a
             FunctionName (name, partial ARN or ARN, with an optional ``:<qualifier>``).
         :param org_id: the organization ID: ``o-`` and 10 to 32 lower-case letters or digits.
+            Required: ``None`` is a ``TypeError`` and an empty or malformed ID is refused
+            (rule LP107), never a grant to ``*`` without the condition.
         :param action: the action granted. Default: ``lambda:InvokeFunction``; ``lambda:*`` and
             ``*`` are refused unless rule LP305 is acknowledged.
         :param qualifier: the version or alias to grant on. Default: - the version or alias
             ``function`` names, else the unqualified function.
         """
         super().__init__(scope, id)
-        function_name, qualifier, found = function_target(function, qualifier)
+        target = self._target(function, qualifier)
         self._emit(
+            target,
             [
                 (
                     "Resource",
                     Permission(
-                        function_name=function_name,
-                        qualifier=qualifier,
+                        function_name=target.function_name,
+                        qualifier=target.qualifier,
                         principal="*",
                         principal_org_id=org_id,
                         action=action,
                     ),
                 )
             ],
-            found,
         )
 
 
@@ -254,7 +261,9 @@ class FunctionUrlPermission(Grant):
         :param function: the function whose URL is called: an ``IFunction``, ``IVersion``,
             ``IAlias`` or a FunctionName (with an optional ``:<qualifier>``).
         :param auth_type: the URL's auth type, ``AWS_IAM`` (callers sign their requests) or
-            ``NONE`` (public: refused unless rule LP306 is acknowledged).
+            ``NONE`` (public: refused unless rule LP306 is acknowledged). With principal ``*``,
+            one known only at deploy time is refused as both LP306 and LP307, since either
+            value is unsafe.
         :param principal: who may call: for ``AWS_IAM`` an account ID or the ARN of an account
             root, IAM role or user (``*`` is refused unless rule LP307 is acknowledged); for
             ``NONE`` it must be ``*``.
@@ -268,11 +277,11 @@ class FunctionUrlPermission(Grant):
             if auth == "NONE"
             else {PrincipalKind.ACCOUNT, PrincipalKind.IAM, PrincipalKind.ANYONE}
         )
-        wrong_kind = intent.principal_for_grant(principal, allowed)
-        function_name, qualifier, found = function_target(function, qualifier)
+        wrong_kind = intent.principal_for_grant(self._read(principal), allowed)
+        target = self._target(function, qualifier)
         url = Permission(
-            function_name=function_name,
-            qualifier=qualifier,
+            function_name=target.function_name,
+            qualifier=target.qualifier,
             principal=principal,
             action=INVOKE_URL,
             function_url_auth_type=auth,
@@ -280,4 +289,4 @@ class FunctionUrlPermission(Grant):
         invoke = replace(
             url, action=INVOKE, function_url_auth_type=None, invoked_via_function_url=True
         )
-        self._emit([("InvokeFunctionUrl", url), ("InvokeFunction", invoke)], [wrong_kind, *found])
+        self._emit(target, [("InvokeFunctionUrl", url), ("InvokeFunction", invoke)], [wrong_kind])

@@ -7,22 +7,24 @@ owner (SourceAccount). ``ServiceInvokePermission`` is the general form for any s
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Mapping
-from typing import ClassVar, TypeVar, cast
+from typing import TYPE_CHECKING, ClassVar, TypeAlias, TypeVar
 
 import aws_cdk as cdk
-from aws_cdk import aws_apigateway, aws_apigatewayv2, aws_events, aws_logs, aws_sns
 from constructs import Construct
 
 from .._core import tokens
 from .._core.findings import Finding
-from .._core.model import INVOKE, Permission, PrincipalKind
+from .._core.model import INVOKE, Permission, PrincipalKind, arn_field
+from .._core.pattern import aws_regex
 from .._rules import intent
-from .function_input import FunctionInput, function_target
-from .grant import COMMON_NAMES, Grant
+from .function_input import FunctionInput
+from .grant import COMMON_NAMES, Grant, jsii_types, owner_account
 
-_ACCOUNT_FIELD = re.compile(r"arn:[^:]*:[^:]*:[^:]*:(\d{12}):")
+if TYPE_CHECKING:  # only in annotations: importing these five costs about 90 ms
+    from aws_cdk import aws_apigateway, aws_apigatewayv2, aws_events, aws_logs, aws_sns
+
+_ACCOUNT = aws_regex(r"\d{12}")
 
 _SERVICE_NAMES: Mapping[str, str] = {
     **COMMON_NAMES,
@@ -33,19 +35,23 @@ _SERVICE_NAMES: Mapping[str, str] = {
 
 ResourceT = TypeVar("ResourceT", bound=cdk.IResource)
 
-RestOrHttpApi = aws_apigateway.IRestApi | aws_apigatewayv2.IHttpApi | aws_apigatewayv2.IWebSocketApi
+RestOrHttpApi: TypeAlias = (
+    "aws_apigateway.IRestApi | aws_apigatewayv2.IHttpApi | aws_apigatewayv2.IWebSocketApi"
+)
 """An API Gateway REST, HTTP or WebSocket API."""
+
+_WEBSOCKET_API = "aws-cdk-lib.aws_apigatewayv2.IWebSocketApi"
 
 
 def _known_account(resource: cdk.IResource | None, arn: str | None) -> str | None:
-    """The account that owns the source, when it is known at synth."""
+    """The account that owns the source, when it is known at synth (see ``owner_account``)."""
     if resource is not None:
-        account = resource.env.account
-        return None if tokens.is_unresolved(account) else account
+        account = owner_account(resource)
+        if account is not None:
+            return account
     if arn is not None:
-        head = tokens.split(arn)[0]
-        match = _ACCOUNT_FIELD.match(head or "")
-        return match.group(1) if match else None
+        named = arn_field(arn, 4)
+        return named if named is not None and _ACCOUNT.fullmatch(named) else None
     return None
 
 
@@ -66,17 +72,17 @@ class _ServiceGrant(Grant):
         event_source_token: str | None = None,
         findings: tuple[Finding | None, ...] = (),
     ) -> None:
-        function_name, qualifier, found = function_target(function, qualifier)
+        target = self._target(function, qualifier)
         permission = Permission(
-            function_name=function_name,
-            qualifier=qualifier,
+            function_name=target.function_name,
+            qualifier=target.qualifier,
             principal=principal,
             action=action,
             source_arn=source_arn,
             source_account=source_account,
             event_source_token=event_source_token,
         )
-        self._emit([("Resource", permission)], [*findings, *found])
+        self._emit(target, [("Resource", permission)], findings)
 
     def _grant_source(
         self,
@@ -100,8 +106,8 @@ class _ServiceGrant(Grant):
             qualifier=qualifier,
             principal=principal,
             source_arn=source_arn,
-            source_account=_known_account(source, source_arn),
-            findings=(kind.check(source_arn),),
+            source_account=_known_account(source, self._read(source_arn)),
+            findings=(kind.check(self._read(source_arn)),),
         )
 
 
@@ -145,10 +151,11 @@ class ServiceInvokePermission(_ServiceGrant):
         :param principal: the service principal, such as ``sns.amazonaws.com``.
         :param source_arn: the ARN of the resource that invokes (wildcards allowed, compared
             with ArnLike). Default: - no SourceArn condition; then give ``source_account``.
-        :param source_account: the 12-digit ID of the account that owns the source resource.
-            Default: - the account in ``source_arn`` when it names one, else no SourceAccount
-            condition.
-        :param event_source_token: a token the invoker must supply (Alexa).
+        :param source_account: the 12-digit ID of the account that owns the source resource;
+            an empty value is refused (rule LP106), not replaced. Default: - the account in
+            ``source_arn`` when it names one, else no SourceAccount condition.
+        :param event_source_token: a token the invoker must supply. Only Alexa presents one,
+            so for any other service it ties the grant to no source (rule LP302 still applies).
             Default: - no token is required.
         :param action: the action granted. Default: ``lambda:InvokeFunction``.
         :param qualifier: the version or alias to grant on. Default: - the version or alias
@@ -161,9 +168,14 @@ class ServiceInvokePermission(_ServiceGrant):
             principal=principal,
             action=action,
             source_arn=source_arn,
-            source_account=source_account or _known_account(None, source_arn),
+            # An empty source_account is refused (LP106), never replaced.
+            source_account=(
+                source_account
+                if source_account is not None
+                else _known_account(None, None if source_arn is None else self._read(source_arn))
+            ),
             event_source_token=event_source_token,
-            findings=(intent.principal_for_grant(principal, {PrincipalKind.SERVICE}),),
+            findings=(intent.principal_for_grant(self._read(principal), {PrincipalKind.SERVICE}),),
         )
 
 
@@ -317,46 +329,56 @@ class ApiGatewayInvokePermission(_ServiceGrant):
             FunctionName (with an optional ``:<qualifier>``).
         :param api: the REST, HTTP or WebSocket API. Default: - ``api_id`` is used; give
             exactly one of ``api`` and ``api_id``.
-        :param api_id: the API's ID; the region and account are then the stack's.
-            Default: - the ID of ``api``, with its stack's region and account.
-        :param stage: the stage. Default: ``*``, every stage.
-        :param method: the HTTP method (``GET``...), or a WebSocket route key such as
-            ``$connect`` (with ``path=""``). Default: ``*``, every method.
-        :param path: the resource path, starting with ``/``, or empty. Default: ``/*``, every
-            path.
+        :param api_id: the API's ID (such as ``a1b2c3d4e5``, not its ARN); the region and
+            account are then the stack's. Default: - the ID of ``api``, with its stack's region
+            and account.
+        :param stage: the stage's name, or ``$default``. Default: ``*``, every stage.
+        :param method: the HTTP method as API Gateway writes it in the ARN (``GET``, ``POST``...;
+            ``ANY`` is ``*``, as in aws-cdk), ``authorizers``, or a WebSocket route key such as
+            ``$connect`` (with ``path=""``; a custom route key needs ``api``). A method API
+            Gateway never writes (``get``, ``FETCH``) is refused (rule LP202): the grant would
+            match no request. Default: ``*``, every method.
+        :param path: the resource path, starting with ``/``, or empty; a path parameter
+            (``/orders/{id}``, ``{proxy+}``) becomes ``*``, as in aws-cdk, since the ARN holds
+            the request's path. Default: ``/*``, every path.
         :param qualifier: the version or alias to grant on. Default: - the version or alias
             ``function`` names, else the unqualified function.
         """
         super().__init__(scope, id)
         self._refuse(intent.exactly_one(api=api, api_id=api_id))
-        owner = cdk.Stack.of(api if api is not None else self)
+        owner = cdk.Stack.of(api) if api is not None else self._stack()
+        websocket = False
         if api is not None:
             # jsii interfaces are not runtime-checkable: a REST API is the one with rest_api_id.
             rest_api_id = getattr(api, "rest_api_id", None)
             if isinstance(rest_api_id, str):
                 api_id = rest_api_id
             else:
-                api_id = cast(aws_apigatewayv2.IHttpApi, api).api_id
+                api_id = str(getattr(api, "api_id"))  # noqa: B009 - an HTTP or WebSocket API
+                websocket = _WEBSOCKET_API in jsii_types(api)
         assert api_id is not None
+        method, path = intent.execute_api_route(method, path)
+        read_method, read_path = intent.execute_api_route(self._read(method), self._read(path))
+        self._refuse(
+            *intent.route_findings(
+                api_id=self._read(api_id),
+                stage=self._read(stage),
+                method=read_method,
+                path=read_path,
+                websocket=websocket,
+            )
+        )
         arn = (
             f"arn:{owner.partition}:execute-api:{owner.region}:{owner.account}:"
             f"{api_id}/{stage}/{method}{path}"
         )
-        bad_path = None
-        if path and not path.startswith("/") and not tokens.is_unresolved(path):
-            bad_path = intent.SOURCE_KIND.finding(
-                f"path {path!r} does not start with '/'",
-                parameter="SourceArn",
-                value=path,
-                fix="start the path with '/' (for example '/orders/*'), or leave it empty",
-            )
         self._grant_service(
             function=function,
             qualifier=qualifier,
             principal="apigateway.amazonaws.com",
             source_arn=arn,
             source_account=None if tokens.is_unresolved(owner.account) else owner.account,
-            findings=(intent.EXECUTE_API.check(arn), bad_path),
+            findings=(intent.EXECUTE_API.check(arn),),
         )
 
 

@@ -95,13 +95,20 @@ class FieldConstraint:
 
 
 @functools.cache
-def botocore_request_shapes() -> Mapping[str, Mapping[str, Any]]:
-    """The raw botocore shape of each AddPermission request member (min, max, pattern, enum)."""
+def lambda_model() -> Mapping[str, Any]:
+    """The Lambda service model botocore ships, loaded once."""
     model = _builtin_lambda_model()
     if model is None:
         import botocore.loaders  # deferred: about 50 ms with the model, paid only when checking
 
         model = botocore.loaders.create_loader().load_service_model("lambda", "service-2")
+    return model
+
+
+@functools.cache
+def botocore_request_shapes() -> Mapping[str, Mapping[str, Any]]:
+    """The raw botocore shape of each AddPermission request member (min, max, pattern, enum)."""
+    model = lambda_model()
     shapes: Mapping[str, Mapping[str, Any]] = model["shapes"]
     request = shapes[model["operations"]["AddPermission"]["input"]["shape"]]
     return {name: shapes[member["shape"]] for name, member in request["members"].items()}
@@ -194,3 +201,35 @@ def field_constraints() -> Mapping[str, FieldConstraint]:
             + (f"; {', '.join(tightened)} from CloudFormation" if tightened else ""),
         )
     return constraints
+
+
+# An operation's IAM action is ``lambda:<operation>``, except for these (the Service
+# Authorization Reference: Invoke and InvokeWithResponseStream are both lambda:InvokeFunction).
+_IAM_ACTION_OF: Mapping[str, str] = {
+    "Invoke": "InvokeFunction",
+    "InvokeWithResponseStream": "InvokeFunction",
+}
+
+_FUNCTION_URI = "/functions/{FunctionName}"
+"""The request URI of every operation on a function (after its API version)."""
+
+INVOKE_FUNCTION_URL = "lambda:InvokeFunctionUrl"
+"""An action with no API operation: invoking a function through its function URL."""
+
+
+@functools.cache
+def function_actions() -> frozenset[str]:
+    """The actions a function's resource-based policy can grant, from botocore's model.
+
+    Each operation whose resource is a function (its request URI is
+    ``/<version>/functions/{FunctionName}...``), as IAM names it, and
+    ``lambda:InvokeFunctionUrl``. Operations that only take a function name in their body
+    (CreateFunction, CreateEventSourceMapping) act on other resources.
+    """
+    actions = {INVOKE_FUNCTION_URL}
+    for name, operation in lambda_model()["operations"].items():
+        uri = str(operation.get("http", {}).get("requestUri", ""))
+        _version, _, path = uri.lstrip("/").partition("/")
+        if ("/" + path).startswith(_FUNCTION_URI):
+            actions.add("lambda:" + _IAM_ACTION_OF.get(name, name))
+    return frozenset(actions)

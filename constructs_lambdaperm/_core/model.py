@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import enum
-import re
+import functools
 from dataclasses import dataclass
 
 from . import tokens
+from .pattern import Pattern, aws_regex
 
 INVOKE = "lambda:InvokeFunction"
 INVOKE_URL = "lambda:InvokeFunctionUrl"
@@ -31,16 +32,42 @@ class PrincipalKind(enum.Enum):
     """None of the above: Lambda rejects it."""
 
 
-_ACCOUNT = re.compile(r"\d{12}")
-_IAM_ARN = re.compile(r"arn:aws[a-zA-Z-]*:iam::\d{12}:(root|role/\S+|user/\S+)")
+# AWS's patterns, with AWS's semantics (ASCII digits: a fullwidth or Arabic-Indic digit is no
+# digit to Lambda).
+_ACCOUNT_REGEX = r"\d{12}"
+_IAM_ARN_REGEX = r"arn:aws[a-zA-Z-]*:iam::\d{12}:(root|role/\S+|user/\S+)"
 # Service principals end in .amazonaws.com (.cn in China); Alexa's end in .amazon.com.
-_SERVICE = re.compile(r"[a-z0-9][a-z0-9.-]*\.(amazonaws\.com(\.cn)?|amazon\.com)")
+_SERVICE_REGEX = r"[a-z0-9][a-z0-9.-]*\.(amazonaws\.com(\.cn)?|amazon\.com)"
+_ACCOUNT = aws_regex(_ACCOUNT_REGEX)
+_IAM_ARN = aws_regex(_IAM_ARN_REGEX)
+_SERVICE = aws_regex(_SERVICE_REGEX)
+
+
+@functools.cache
+def _kind_patterns() -> tuple[tuple[PrincipalKind, Pattern], ...]:
+    return (
+        (PrincipalKind.ANYONE, Pattern(r"\*")),
+        (PrincipalKind.ACCOUNT, Pattern(_ACCOUNT_REGEX)),
+        (PrincipalKind.IAM, Pattern(_IAM_ARN_REGEX)),
+        (PrincipalKind.SERVICE, Pattern(_SERVICE_REGEX)),
+    )
 
 
 def principal_kind(principal: str) -> PrincipalKind:
-    """Classify a Principal value the way Lambda maps it into a policy statement."""
+    """Classify a Principal value the way Lambda maps it into a policy statement.
+
+    A value whose only deploy-time parts are pseudo-parameters (``arn:${AWS::Partition}:iam::
+    123456789012:root``, ``sns.${AWS::URLSuffix}``) has the one kind its shape allows, or is
+    invalid when it allows none; any other deploy-time part makes it unknown.
+    """
     if tokens.is_unresolved(principal):
-        return PrincipalKind.UNKNOWN
+        if not tokens.is_shaped(principal):
+            return PrincipalKind.UNKNOWN
+        parts = tokens.shaped_split(principal)
+        kinds = [kind for kind, pattern in _kind_patterns() if pattern.could_match(parts)]
+        if not kinds:
+            return PrincipalKind.INVALID
+        return kinds[0] if len(kinds) == 1 else PrincipalKind.UNKNOWN
     if principal == "*":
         return PrincipalKind.ANYONE
     if _ACCOUNT.fullmatch(principal):
@@ -75,26 +102,67 @@ class FunctionName:
     """The bare function name, when it is known."""
 
 
-def parse_function_name(value: str) -> FunctionName:
-    """Split ``value`` in one of Lambda's four name formats.
+# CloudFormation's FunctionName pattern (``api_model``), its groups named: the ARN prefix, the
+# region, the account, "function:", the name and the qualifier.
+_FUNCTION_NAME = aws_regex(
+    r"(?P<prefix>arn:(aws[a-zA-Z-]*)?:lambda:)?"
+    r"(?P<region>(eusc-)?[a-z]{2}((-gov)|(-iso([a-z]?)))?-[a-z]+-\d{1}:)?"
+    r"(?P<account>\d{12}:)?(?P<function>function:)?(?P<name>[a-zA-Z0-9-_]+)"
+    r"(:(?P<qualifier>\$LATEST(\.PUBLISHED)?|[a-zA-Z0-9-_]+))?"
+)
 
-    A value with deploy-time parts is kept whole: which of its colons ends the function cannot be
-    told before deploy. Call this only on values that passed the FunctionName pattern.
+
+def parse_function_name(value: str) -> FunctionName:
+    """Split ``value`` in one of Lambda's four name formats; never raises.
+
+    The split is the one FunctionName's pattern makes (``arn:aws`` is the function ``arn`` with
+    the qualifier ``aws``). Pseudo-parameters (partition, region, account) never hold a colon,
+    so a value built with them splits the same whatever they turn out to be; a part of the
+    name or the qualifier that is one keeps its marker. A value with any other deploy-time
+    part, or that does not match the pattern (rule LP101's to report), is kept whole, with no
+    name and no qualifier.
     """
+    whole = FunctionName(function=value, qualifier=None, name=None)
     if tokens.is_unresolved(value):
-        return FunctionName(function=value, qualifier=None, name=None)
-    parts = value.split(":")
-    if parts[0] == "arn":
-        head, rest = parts[:6], parts[6:]  # arn:partition:lambda:region:account:function
-    elif len(parts) >= 3 and parts[1] == "function":
-        head, rest = parts[:2], parts[2:]  # account:function
-    elif len(parts) >= 4 and parts[2] == "function":
-        head, rest = parts[:3], parts[3:]  # region:account:function
+        if not tokens.is_shaped(value):
+            return whole
+        text, spans = tokens.example(value)
     else:
-        head, rest = [], parts
-    name = rest[0]
-    qualifier = rest[1] if len(rest) > 1 else None
-    return FunctionName(function=":".join([*head, name]), qualifier=qualifier, name=name)
+        text, spans = value, []
+    match = _FUNCTION_NAME.fullmatch(text)
+    if match is None:
+        return whole
+    qualifier_start = match.start("qualifier")
+    name_start, name_end = match.span("name")
+    function = _restore(value, text, spans, 0, name_end)
+    name = _restore(value, text, spans, name_start, name_end)
+    qualifier = None
+    if qualifier_start >= 0:
+        qualifier = _restore(value, text, spans, qualifier_start, len(text))
+    return FunctionName(
+        function=function,
+        qualifier=qualifier,
+        name=None if tokens.is_unresolved(name) else name,
+    )
+
+
+def _restore(value: str, text: str, spans: list[tuple[int, int]], start: int, end: int) -> str:
+    """The part of ``value`` that ``text[start:end]`` stands for (``text`` from ``example``)."""
+    if not spans:
+        return value[start:end]
+    out: list[str] = []
+    position = 0
+    for kind, piece in tokens.labelled_parts(value):
+        original = piece if kind == "text" else "${Token[" + piece + "]}"
+        length = len(piece) if kind == "text" else spans[0][1] - spans[0][0]
+        if kind == "token":
+            spans = spans[1:]
+        lo, hi = max(start, position), min(end, position + length)
+        if lo < hi or (length == 0 and start <= position < end):
+            # A pseudo-parameter holds no colon, so it lies wholly inside a field.
+            out.append(original[lo - position : hi - position] if kind == "text" else original)
+        position += length
+    return "".join(out)
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -176,7 +244,10 @@ def partition_of(region: str) -> str | None:
     for prefix, partition in _PARTITIONS:
         if region.startswith(prefix):
             return partition
-    return "aws" if re.fullmatch(r"[a-z]{2}-[a-z]+-\d", region) else None
+    return "aws" if _COMMERCIAL_REGION.fullmatch(region) else None
+
+
+_COMMERCIAL_REGION = aws_regex(r"[a-z]{2}-[a-z]+-\d")
 
 
 _PARTITIONS = (

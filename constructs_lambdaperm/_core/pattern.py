@@ -1,4 +1,4 @@
-"""Match API patterns against values whose parts may not be known until deploy time.
+r"""Match API patterns against values whose parts may not be known until deploy time.
 
 AddPermission parameters are checked at synth time against the regular expressions in
 botocore's Lambda service model and in the CloudFormation schema. A value built from CDK
@@ -8,6 +8,15 @@ therefore whether *some* choice of strings for the unknown parts makes the whole
 ``re`` cannot answer that, but a Thompson NFA built from the very parse tree ``re`` compiles
 can: a known character moves the automaton along matching edges, and an unknown part may move
 it along any path at all.
+
+A part may also be unknown but of a known shape (a pseudo-parameter is a partition, a region or
+12 digits): it is given as a ``Pattern`` of its own, and may move the automaton only along the
+paths that some string of that shape spells (the product of the two automata).
+
+The patterns are AWS's, and AWS applies them as Java's ``java.util.regex`` does, not as
+Python's ``re``: ``\d``, ``\w``, ``\s`` and case folding are ASCII-only (so a fullwidth or an
+Arabic-Indic digit is no digit), and ``.`` matches no line terminator (``\n``, ``\r``,
+U+0085, U+2028, U+2029) unless DOTALL is set. Patterns compile with exactly those semantics.
 """
 
 from __future__ import annotations
@@ -19,7 +28,7 @@ from array import array
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any, Final
 
-__all__ = ["Pattern"]
+__all__ = ["LINE_TERMINATORS", "Part", "Pattern", "aws_regex"]
 
 
 def _load_private(name: str, legacy: str) -> Any:
@@ -43,8 +52,39 @@ _MAX_CACHE: Final = 100_000
 _MAX_CODEPOINT: Final = 0x10FFFF
 # Characters likely to fall outside a negated class: tried before scanning all of Unicode.
 _SAMPLE_CHARS: Final = "aA0 _-.:/*$\n\x00\u00e9\u0661\u3000\U0010ffff"
-# Only these flags change which characters a single-character regex accepts.
+# Only these flags change which characters a single-character regex accepts; ASCII is always on.
 _CHAR_FLAGS: Final = re.IGNORECASE | re.ASCII
+
+LINE_TERMINATORS: Final = frozenset("\n\r\u0085\u2028\u2029")
+"""What Java's ``.`` does not match (without DOTALL), and therefore AWS's patterns' ``.``."""
+_LINE_TERMINATOR_RANGES: Final = frozenset((ord(c), ord(c)) for c in LINE_TERMINATORS)
+
+
+def aws_regex(source: str) -> re.Pattern[str]:
+    r"""``source`` compiled for concrete values with the semantics AWS gives its patterns.
+
+    ASCII classes and case folding (``re.ASCII``). A bare ``.`` would match ``\r`` and U+2028
+    in Python, unlike Java, so it is refused: write ``[^\n]`` or a narrower class, or use
+    :class:`Pattern`, which models ``.`` exactly.
+    """
+    tree = _sre_parse.parse(source, re.ASCII)
+    if _uses_any(tree):
+        raise ValueError(f"a bare '.' in {source!r} would match \\r and U+2028 under Python")
+    return re.compile(source, re.ASCII)
+
+
+def _uses_any(items: Iterable[tuple[Any, Any]]) -> bool:
+    for op, av in items:
+        if op is _sre.ANY:
+            return True
+        if op is _sre.BRANCH and any(_uses_any(alternative) for alternative in av[1]):
+            return True
+        if op is _sre.SUBPATTERN and _uses_any(av[3]):
+            return True
+        if (op is _sre.MAX_REPEAT or op is _sre.MIN_REPEAT) and _uses_any(av[2]):
+            return True
+    return False
+
 
 _CATEGORY_ESCAPES: Final[dict[str, str]] = {
     "CATEGORY_DIGIT": r"\d",
@@ -69,9 +109,9 @@ def _all_chars() -> str:
 class _CharSet:
     r"""The characters one NFA edge accepts, decided by ``re`` itself so semantics cannot drift.
 
-    Python's ``\d``, ``\s`` and ``\w`` are Unicode-aware for str patterns, and IGNORECASE has
-    special cases (the Kelvin sign, dotless i); a compiled one-character regex reproduces all of
-    that exactly, and a per-character cache keeps it cheap.
+    Compiled with ``re.ASCII``: ``\d``, ``\s``, ``\w`` and IGNORECASE then mean what they mean
+    in Java (ASCII only). A compiled one-character regex reproduces that exactly, and a
+    per-character cache keeps it cheap.
     """
 
     __slots__ = ("_cache", "_regex")
@@ -87,7 +127,7 @@ class _CharSet:
             )
             body += "".join(sorted(categories))
             source = f"[{'^' if negate else ''}{body}]"
-        self._regex = re.compile(source, flags)
+        self._regex = re.compile(source, flags | re.ASCII)
         self._cache: dict[str, bool] = {}
 
     def matches(self, ch: str) -> bool:
@@ -156,8 +196,9 @@ class _Nfa:
         if op is _sre.NOT_LITERAL:
             return self._char((frozenset({(av, av)}), frozenset(), True, char_flags), start)
         if op is _sre.ANY:
-            newline = frozenset() if flags & re.DOTALL else frozenset({(10, 10)})
-            return self._char((newline, frozenset(), True, char_flags), start)
+            # Java's '.': every character but a line terminator, unless DOTALL.
+            excluded = frozenset() if flags & re.DOTALL else _LINE_TERMINATOR_RANGES
+            return self._char((excluded, frozenset(), True, char_flags), start)
         if op is _sre.IN:
             return self._char(self._class_key(av, char_flags), start)
         if op is _sre.BRANCH:
@@ -222,7 +263,11 @@ class _Nfa:
             loop = self.new_state()
             self.eps[cur].append(loop)
             self.eps[self.sequence(body, loop, flags, False, False)].append(loop)
-            return loop
+            # A fresh exit, not the loop itself: an edge into the returned state (an enclosing
+            # '?' skipping the whole construct) must not be able to continue the loop.
+            done = self.new_state()
+            self.eps[loop].append(done)
+            return done
         optional_starts = []
         for _ in range(high - low):
             optional_starts.append(cur)
@@ -279,12 +324,15 @@ class Pattern:
     __slots__ = (
         "_accept",
         "_accepting",
+        "_after_shape",
         "_after_unknown",
+        "_ascii",
         "_edges",
         "_eps",
         "_ids",
         "_initial",
         "_live",
+        "_overlap",
         "_sets",
         "_source",
         "_start",
@@ -318,6 +366,11 @@ class Pattern:
         self._ids: dict[frozenset[int], int] = {}
         self._trans: dict[tuple[int, str], int] = {}
         self._after_unknown: dict[int, int] = {}
+        self._after_shape: dict[tuple[int, Pattern], int] = {}
+        # For a pattern used as a shape: the ASCII characters each of its edges accepts.
+        self._ascii: dict[_CharSet, str] | None = None
+        # Whether an edge of this pattern and an edge of a shape accept a common character.
+        self._overlap: dict[tuple[_CharSet, _CharSet], bool] = {}
         self._initial = self._reset_caches()
 
     @property
@@ -325,11 +378,13 @@ class Pattern:
         """The regex as given."""
         return self._source
 
-    def could_match(self, parts: Sequence[str | None]) -> bool:
-        """Whether some strings for the ``None`` parts make ``"".join(parts)`` fully match.
+    def could_match(self, parts: Sequence[Part]) -> bool:
+        """Whether some strings for the unknown parts make the joined parts fully match.
 
-        ``None`` stands for an unknown part: any string, possibly empty. Without unknowns this
-        is exactly ``re.fullmatch(source, "".join(parts)) is not None``.
+        ``None`` stands for an unknown part: any string, possibly empty. A ``Pattern`` stands
+        for an unknown part of that shape: any string it fully matches. Without unknowns this
+        is whether the pattern matches the text as AWS matches it (``re.fullmatch`` with
+        ``re.ASCII``, and no line terminator for ``.``).
         """
         if len(self._trans) > _MAX_CACHE or len(self._sets) > _MAX_CACHE:
             self._initial = self._reset_caches()
@@ -337,6 +392,11 @@ class Pattern:
         for part in parts:
             if part is None:
                 cur = self._unknown(cur)
+                continue
+            if isinstance(part, Pattern):
+                cur = self._shaped(cur, part)
+                if cur == 0:
+                    return False
                 continue
             for ch in part:
                 nxt = self._trans.get((cur, ch))
@@ -356,6 +416,7 @@ class Pattern:
         self._ids.clear()
         self._trans.clear()
         self._after_unknown.clear()
+        self._after_shape.clear()
         dead = self._intern(frozenset())
         assert dead == 0
         return self._intern(self._closure([self._start]))
@@ -407,6 +468,64 @@ class Pattern:
             nxt = self._intern(frozenset(reached) & self._live)
             self._after_unknown[ident] = nxt
         return nxt
+
+    def _shaped(self, ident: int, shape: Pattern) -> int:
+        # The product of the two automata: this one's states after reading any string that the
+        # shape fully matches, starting from the states in ``ident``.
+        key = (ident, shape)
+        nxt = self._after_shape.get(key)
+        if nxt is not None:
+            return nxt
+        chars = shape._ascii_chars()
+        start = [(p, s) for p in self._sets[ident] for s in shape._sets[shape._initial]]
+        seen = set(start)
+        stack = list(start)
+        ends: set[int] = set()
+        live = self._live
+        while stack:
+            p, s = stack.pop()
+            if s == shape._accept:
+                ends.add(p)
+            successors = [(p2, s) for p2 in self._eps[p]]
+            successors += [(p, s2) for s2 in shape._eps[s]]
+            for shape_set, s2 in shape._edges[s]:
+                for charset, p2 in self._edges[p]:
+                    if p2 in live and self._overlaps(charset, shape_set, chars[shape_set]):
+                        successors.append((p2, s2))
+            for pair in successors:
+                if pair not in seen:
+                    seen.add(pair)
+                    stack.append(pair)
+        nxt = self._intern(self._closure(ends))
+        self._after_shape[key] = nxt
+        return nxt
+
+    def _overlaps(self, charset: _CharSet, shape_set: _CharSet, chars: str) -> bool:
+        key = (charset, shape_set)
+        hit = self._overlap.get(key)
+        if hit is None:
+            hit = self._overlap[key] = any(charset.matches(ch) for ch in chars)
+        return hit
+
+    def _ascii_chars(self) -> dict[_CharSet, str]:
+        """The characters each edge accepts, for a pattern used as a shape (ASCII only)."""
+        if self._ascii is None:
+            found: dict[_CharSet, str] = {}
+            for edges in self._edges:
+                for charset, _target in edges:
+                    if charset not in found:
+                        found[charset] = "".join(
+                            chr(code) for code in range(128) if charset.matches(chr(code))
+                        )
+                        if any(charset.matches(ch) for ch in _SAMPLE_CHARS if ord(ch) > 127):
+                            raise ValueError(f"a shape must be ASCII: {self._source!r}")
+            self._ascii = found
+        return self._ascii
+
+
+Part = str | Pattern | None
+"""A piece of a value: known text, ``None`` for any unknown string, or a ``Pattern`` for an
+unknown string of that shape."""
 
 
 def _reach(starts: Iterable[int], successors: Callable[[int], Iterable[int]]) -> set[int]:

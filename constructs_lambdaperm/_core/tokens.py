@@ -9,8 +9,11 @@ convention and never import the CDK to recognise one.
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+
+from .pattern import Part, Pattern
 
 # The marker the CDK writes for string tokens; the inside never holds "]" or whitespace.
 _TOKEN_MARKER = re.compile(r"\$\{Token\[[^\]\s]*\]\}")
@@ -72,27 +75,118 @@ def labelled_parts(value: str) -> list[tuple[str, str]]:
     return pieces
 
 
-# Pseudo parameters hold a single ARN field (no colon): the CDK's own markers for them
-# (``${Token[AWS.Region.9]}``) and the template front end's (``${Token[Ref:AWS::Region]}``).
-_PSEUDO_MARKER = re.compile(
-    r"\$\{Token\[(AWS\.(Partition|Region|AccountId|URLSuffix)\.\d+"
-    r"|(Ref|Sub):AWS::(Partition|Region|AccountId|URLSuffix))\]\}"
+# What each pseudo-parameter can be, as AWS's own patterns write these fields (the region as in
+# FunctionName's and SourceArn's patterns). None of them holds a ':' or a '/', so a value built
+# with them keeps its ARN fields: a partition never swallows the service, nor an account the
+# resource.
+PSEUDO_PARAMETER_SHAPES: Mapping[str, str] = {
+    "AccountId": r"\d{12}",
+    "Region": r"(eusc-)?[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d",
+    "Partition": r"aws(-[a-z]+){0,2}",
+    "URLSuffix": r"[a-z0-9-]+(\.[a-z0-9-]+)+",
+    "StackName": r"[A-Za-z][A-Za-z0-9-]{0,127}",
+}
+"""The shape of each pseudo-parameter (``AWS::<name>``), as a pattern."""
+
+_NAMES = "|".join(PSEUDO_PARAMETER_SHAPES)
+# The three spellings of a pseudo-parameter: the CDK's own token (``AWS.Region.9``), the template
+# reader's (``Ref:AWS::Region``, ``Sub:AWS::Region``) and the resolver's bounded marker, whose
+# label ends with the name (``Stack.AWS.Region;max=20``).
+_PSEUDO_LABEL = re.compile(
+    rf"AWS\.(?P<cdk>{_NAMES})\.\d+"
+    rf"|(?:Ref|Sub):AWS::(?P<template>{_NAMES})"
+    rf"|(?:[^\]\s;]*\.)?AWS\.(?P<bounded>{_NAMES});max=\d+"
 )
+
+
+def pseudo_parameter(label: str) -> str | None:
+    """The pseudo-parameter (``Region``...) a marker's label stands for, if it is one."""
+    if label.startswith(_OPAQUE_PREFIX):
+        return None
+    match = _PSEUDO_LABEL.fullmatch(label)
+    if match is None:
+        return None
+    return match.group("cdk") or match.group("template") or match.group("bounded")
+
+
+_OPAQUE_PREFIX = "value."
+"""Labels of markers that may hold anything start with this (``bounds.OPAQUE_PREFIX``)."""
+
+
+@functools.cache
+def shape(name: str) -> Pattern:
+    """The pattern every value of the pseudo-parameter ``name`` matches."""
+    return Pattern(PSEUDO_PARAMETER_SHAPES[name])
+
+
+def shaped_split(value: str) -> tuple[Part, ...]:
+    """``value`` split as :func:`split` does, each pseudo-parameter given as its shape.
+
+    For :meth:`Pattern.could_match`: a part known to be a region can only be a region.
+    """
+    if "${Token[" not in value:
+        return (value,)
+    parts: list[Part] = []
+    for kind, text in labelled_parts(value):
+        if kind == "text":
+            parts.append(text)
+        else:
+            name = pseudo_parameter(text)
+            parts.append(None if name is None else shape(name))
+    return tuple(parts)
+
+
+def is_shaped(value: str) -> bool:
+    """Whether every deploy-time part of ``value`` is a pseudo-parameter (or there is none)."""
+    return all(
+        kind == "text" or pseudo_parameter(text) is not None for kind, text in labelled_parts(value)
+    )
+
+
+def example(value: str) -> tuple[str, list[tuple[int, int]]]:
+    """``value`` with each pseudo-parameter replaced by a valid value, and where each went.
+
+    Only for values where :func:`is_shaped` holds; the spans are ``(start, end)`` offsets in
+    the returned text. Every pseudo-parameter's values share the shape of the example (no ':'
+    or '/'), so how the text splits into fields is the same for all of them.
+    """
+    pieces: list[str] = []
+    spans: list[tuple[int, int]] = []
+    position = 0
+    for kind, text in labelled_parts(value):
+        if kind == "token":
+            name = pseudo_parameter(text) or "AccountId"
+            text = _EXAMPLES[name]
+            spans.append((position, position + len(text)))
+        pieces.append(text)
+        position += len(text)
+    return "".join(pieces), spans
+
+
+_EXAMPLES: Mapping[str, str] = {
+    "AccountId": "123456789012",
+    "Region": "us-east-1",
+    "Partition": "aws",
+    "URLSuffix": "amazonaws.com",
+    "StackName": "Stack",
+}
 _UNKNOWN_FIELD = "\x00"
 
 
 def fields(value: str, separator: str = ":") -> list[str | None]:
     """The ``separator``-separated fields of ``value``, as far as they are known.
 
-    A field holding a pseudo parameter (partition, region, account) is ``None``. Any other
+    A field holding a pseudo-parameter (partition, region, account) is ``None``. Any other
     deploy-time value may hold separators itself, so the list stops before the field it starts.
     """
-    text = _PSEUDO_MARKER.sub(_UNKNOWN_FIELD, value)
-    opaque = _TOKEN_MARKER.search(text)
-    cut = opaque is not None
-    if opaque is not None:
-        text = text[: opaque.start()]
-    pieces = text.split(separator)
-    if cut:
-        pieces = pieces[:-1]  # the field the opaque value starts is incomplete
-    return [None if _UNKNOWN_FIELD in piece else piece for piece in pieces]
+    pieces: list[str] = []
+    for kind, text in labelled_parts(value):
+        if kind == "text":
+            pieces.append(text)
+        elif pseudo_parameter(text) is not None:
+            pieces.append(_UNKNOWN_FIELD)
+        else:
+            known = "".join(pieces).split(separator)[:-1]  # the field it starts is incomplete
+            return [None if _UNKNOWN_FIELD in piece else piece for piece in known]
+    known = "".join(pieces).split(separator)
+    return [None if _UNKNOWN_FIELD in piece else piece for piece in known]

@@ -7,6 +7,9 @@ from .._core.model import Permission
 from . import acknowledgements, app, budget, documented, fields, intent, security, services
 from .registry import CHECKS, RULES
 
+# Modules register their checks as they are imported; findings come in rule-ID order.
+CHECKS.sort(key=lambda entry: entry[0].id)
+
 __all__ = [
     "RULES",
     "acknowledgements",

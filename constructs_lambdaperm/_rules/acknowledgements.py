@@ -48,10 +48,18 @@ def check_acknowledgements(acknowledged: Iterable[tuple[str, str, str]]) -> list
     findings: list[Finding] = []
     for path, rule_id, reason in acknowledged:
         namespace, _, short = rule_id.partition("::")
+        meant = _meant(namespace, short)
         if namespace == _ANNOTATION and short in RULES:
             message = (
                 f"{short} is acknowledged without its namespace, so the CDK files it as "
                 f"{rule_id} and it silences nothing: write '{NAMESPACE}::{short}'"
+            )
+        elif meant is not None and rule_id != meant:
+            # The CDK compares IDs exactly: 'lambdaperm::LP306' or ' LambdaPerm::lp306 '
+            # silence nothing, while reading as if they did.
+            message = (
+                f"{rule_id!r} is acknowledged but IDs are compared exactly, so it silences "
+                f"nothing: write '{meant}'"
             )
         elif namespace != NAMESPACE:
             continue
@@ -74,6 +82,15 @@ def check_acknowledgements(acknowledged: Iterable[tuple[str, str, str]]) -> list
         finding = BAD_ACKNOWLEDGEMENT.finding(message, value=rule_id)
         findings.append(replace(finding, location=(path,)))
     return findings
+
+
+def _meant(namespace: str, short: str) -> str | None:
+    """The ID of this catalogue an acknowledgement spells loosely (case, spaces), if any."""
+    folded = namespace.strip().casefold()
+    if folded not in (NAMESPACE.casefold(), _ANNOTATION.casefold()):
+        return None
+    rule = short.strip().upper()
+    return f"{NAMESPACE}::{rule}" if rule in RULES else None
 
 
 STALE_ACKNOWLEDGEMENT = define(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, Protocol
 
 from .._core import bounds
@@ -114,21 +114,26 @@ def check_policy(policy: SizedPolicy) -> list[Finding]:
     limit = policy.limit
     what = f"The resource-based policy of {bounds.readable(policy.resource)}"
     if policy.known_size > limit or (not policy.size_is_bound and policy.size > limit):
+        # With deploy-time values the size shown is the lower bound (each counted as empty),
+        # and so is the saving suggested: both on one basis.
         size = policy.known_size if policy.size_is_bound else policy.size
+        measure = bounds.known_size if policy.size_is_bound else bounds.size
         qualifier = "at least " if policy.size_is_bound else ""
         message = (
             f"{what} would be {qualifier}{size:,} bytes, over Lambda's limit of {limit:,} bytes "
             f"(PolicyLengthExceededException), with {len(policy.statements)} statements:\n"
             f"{_listing(policy)}"
         )
-        return [POLICY_TOO_LARGE.finding(message, value=size, fix=_fix(policy))]
+        fix = _fix(policy, measure, size)
+        return [POLICY_TOO_LARGE.finding(message, value=size, fix=fix)]
     if policy.size > limit:
         message = (
             f"{what} may exceed Lambda's limit of {limit:,} bytes: it is at most "
             f"{policy.size:,} bytes with every deploy-time value at its longest, and at least "
             f"{policy.known_size:,}; {len(policy.statements)} statements:\n{_listing(policy)}"
         )
-        return [POLICY_NEAR_LIMIT.finding(message, value=policy.size, fix=_fix(policy))]
+        fix = _fix(policy, bounds.size, policy.size)
+        return [POLICY_NEAR_LIMIT.finding(message, value=policy.size, fix=fix)]
     if policy.size > WARNING_RATIO * limit:
         bound = "at most " if policy.size_is_bound else ""
         message = (
@@ -136,7 +141,8 @@ def check_policy(policy: SizedPolicy) -> list[Finding]:
             f"limit of {limit:,} bytes, with {len(policy.statements)} statements:\n"
             f"{_listing(policy)}"
         )
-        return [POLICY_NEAR_LIMIT.finding(message, value=policy.size, fix=_fix(policy))]
+        fix = _fix(policy, bounds.size, policy.size)
+        return [POLICY_NEAR_LIMIT.finding(message, value=policy.size, fix=fix)]
     return []
 
 
@@ -159,25 +165,38 @@ def _listing(policy: SizedPolicy) -> str:
 _EXECUTE_API = re.compile(r"(arn:[^:]+:execute-api:[^:]*:[^:]*:[^/]+)/.+")
 
 
-def _fix(policy: SizedPolicy) -> str:
-    suggestion = _merge_suggestion(policy)
+Measure = Callable[[Any], int]
+"""How a statement is counted: ``bounds.size`` (exact, or an upper bound) or
+``bounds.known_size`` (deploy-time values as empty: a lower bound)."""
+
+_API_HINT = (
+    " (API Gateway's own integrations make that one statement per API when told to: "
+    "aws_apigateway.LambdaIntegration(fn, scope_permission_to_method=False) for a REST API, "
+    "aws_apigatewayv2_integrations.HttpLambdaIntegration(id, fn, "
+    "scope_permission_to_route=False) for an HTTP API; leave allow_test_invoke unset, as "
+    "the CDK ignores it then and warns once per method. For an integration that adds no "
+    "permission, ApiGatewayInvokePermission(function=fn, api=api) makes it)"
+)
+
+
+def _fix(policy: SizedPolicy, measure: Measure, total: int) -> str:
+    suggestion = _merge_suggestion(policy, measure, total)
     general = POLICY_TOO_LARGE.fix
     if suggestion is None:
         return general
     return f"{suggestion}; or {general}"
 
 
-def _merge_suggestion(policy: SizedPolicy) -> str | None:
-    """The statements that differ only by SourceArn and share an API (or an ARN prefix)."""
+def _merge_suggestion(policy: SizedPolicy, measure: Measure, total: int) -> str | None:
+    """The statements that differ only by SourceArn and share an API (or an ARN prefix).
+
+    The saving is counted with ``measure``, the way ``total`` (the size the message shows) was.
+    """
     best: tuple[int, str] | None = None
     for group in _groups(policy.statements):
         api = _EXECUTE_API.fullmatch(_source_arn(group[0]))
         if api is not None:
-            wildcard = f"{api.group(1)}/*/*/*"
-            hint = (
-                " (with aws_apigateway.LambdaIntegration: scope_permission_to_method=False, "
-                "and allow_test_invoke=False)"
-            )
+            wildcard, hint = f"{api.group(1)}/*/*/*", _API_HINT
         else:
             prefix = _common_prefix([_source_arn(s) for s in group])
             if prefix.count(":") < 5:
@@ -185,14 +204,16 @@ def _merge_suggestion(policy: SizedPolicy) -> str | None:
             wildcard, hint = prefix + "*", " (if every resource it matches may invoke)"
         merged = json.loads(json.dumps(group[0].statement))
         merged["Condition"]["ArnLike"]["AWS:SourceArn"] = wildcard
-        saved = sum(s.size + 1 for s in group) - (bounds.size(merged) + 1)
+        # Each statement but the last is followed by a comma in the document.
+        saved = sum(measure(s.statement) + 1 for s in group) - (measure(merged) + 1)
         if saved > 0 and (best is None or saved > best[0]):
             sources = ", ".join(s.location for s in group[:3])
             more = f" and {len(group) - 3} more" if len(group) > 3 else ""
             best = (
                 saved,
                 f"grant once with SourceArn '{bounds.readable(wildcard)}'{hint} instead of the "
-                f"{len(group)} statements of {sources}{more}: saves about {saved:,} bytes",
+                f"{len(group)} statements of {sources}{more}: saves about {saved:,} of the "
+                f"{total:,} bytes",
             )
     return None if best is None else best[1]
 

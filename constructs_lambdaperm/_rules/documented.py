@@ -1,12 +1,15 @@
-"""LP110-LP113: constraints that the API reference states in words rather than in its model."""
+"""LP110-LP113, LP116: constraints the API reference states in words rather than in its model."""
 
 from __future__ import annotations
 
+import difflib
+import functools
 from collections.abc import Iterator
 
 from .._core import tokens
+from .._core.api_model import function_actions
 from .._core.findings import Finding, Severity
-from .._core.model import LATEST, Permission, PrincipalKind, parse_function_name
+from .._core.model import LATEST, WILDCARD_ACTIONS, Permission, PrincipalKind, parse_function_name
 from .fields import check_field
 from .registry import ADDPERMISSION_URL, RESOURCE_POLICY_URL, applies_to_every_permission, define
 
@@ -65,6 +68,26 @@ PRINCIPAL_KIND = define(
 )
 
 
+ACTIONS_URL = (
+    "https://docs.aws.amazon.com/service-authorization/latest/reference/list_awslambda.html"
+)
+
+ACTION_NAME = define(
+    "LP116",
+    Severity.ERROR,
+    title="The action is one of Lambda's actions on a function",
+    explanation=(
+        "Action's pattern (lambda:[a-zA-Z]+) admits any word, but a function's policy can "
+        "only grant Lambda's own actions on a function: lambda:InvokeFunction, "
+        "lambda:InvokeFunctionUrl and one per API operation on a function (lambda:GetFunction"
+        "...), as botocore's Lambda model lists them. A misspelt action grants nothing, and "
+        "every request it was meant to allow is denied."
+    ),
+    fix="pass one of Lambda's actions on a function, such as 'lambda:InvokeFunction'",
+    doc_url=ACTIONS_URL,
+)
+
+
 @applies_to_every_permission(FUNCTION_NAME_LENGTH)
 def function_name_length(permission: Permission) -> Iterator[Finding]:
     """The function's own name, in whichever of the four formats, is at most 64 characters."""
@@ -101,6 +124,33 @@ def principal_kind(permission: Permission) -> Iterator[Finding]:
         )
 
 
+@applies_to_every_permission(ACTION_NAME)
+def action_name(permission: Permission) -> Iterator[Finding]:
+    """The action is one Lambda knows (IAM compares action names case-insensitively)."""
+    action = permission.action
+    if action in WILDCARD_ACTIONS or tokens.is_unresolved(action):
+        return  # wildcards are LP305's; a deploy-time action is LP103's to report
+    known = _actions_by_folded_name()
+    if action.lower() in known:
+        return
+    finding = check_field("Action", action)
+    if finding is not None and finding.blocking:
+        return  # LP103 reports a value that does not even match the pattern
+    close = difflib.get_close_matches(action.lower(), known, n=1, cutoff=0.75)
+    hint = f" (did you mean '{known[close[0]]}'?)" if close else ""
+    yield ACTION_NAME.finding(
+        f"Action {action!r} is not one of Lambda's actions on a function{hint}",
+        parameter="Action",
+        value=action,
+        fix=f"pass '{known[close[0]]}'" if close else None,
+    )
+
+
+@functools.cache
+def _actions_by_folded_name() -> dict[str, str]:
+    return {name.lower(): name for name in function_actions()}
+
+
 def resolve_function(
     function_name: str, qualifier: str | None
 ) -> tuple[str, str | None, list[Finding]]:
@@ -111,12 +161,9 @@ def resolve_function(
     that disagree (LP112). A name that does not match the FunctionName pattern is kept as it is,
     for LP101 to report.
     """
-    suffix: str | None = None
-    if (
-        not tokens.is_unresolved(function_name)
-        and check_field("FunctionName", function_name) is None
-    ):
-        suffix = parse_function_name(function_name).qualifier
+    # Only a value that matches FunctionName's pattern has a qualifier suffix; deploy-time
+    # values do when every deploy-time part is a pseudo-parameter (no colon in any).
+    suffix = parse_function_name(function_name).qualifier
     if suffix is None:
         if qualifier is None:
             return function_name, None, []

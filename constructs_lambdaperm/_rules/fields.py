@@ -114,7 +114,9 @@ def _check(rule: Rule, constraint: FieldConstraint, value: str) -> Finding | Non
         problem = (
             f"it is {len(value)} characters long, under the minimum of {constraint.min_length}"
         )
-    elif constraint.pattern is not None and not constraint.pattern.could_match(parts):
+    elif constraint.pattern is not None and not constraint.pattern.could_match(
+        tokens.shaped_split(value) if unknown else parts
+    ):
         problem = f"it does not match the pattern {constraint.pattern.source}"
         if unknown:
             problem = (

@@ -1,4 +1,4 @@
-"""LP201-LP204: what a grant of a given kind promises (checked by the constructs).
+"""LP201-LP205: what a grant of a given kind promises (checked by the constructs).
 
 These rules need to know what the grant is for (an S3 bucket, another account...), which a bare
 AWS::Lambda::Permission does not say, so the constructs call them with that context; they do not
@@ -7,7 +7,9 @@ run on every permission.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import functools
+import re
+from collections.abc import Collection, Mapping
 
 from .._core import tokens
 from .._core.findings import Finding, Severity
@@ -80,8 +82,12 @@ class SourceKind:
         self.example = example
 
     def check(self, value: str) -> Finding | None:
-        """LP202: ``value`` can be a source of this kind (deploy-time parts pass)."""
-        if self.pattern.could_match(tokens.split(value)):
+        """LP202: ``value`` can be a source of this kind (deploy-time parts pass).
+
+        A pseudo-parameter passes only where a value of its shape fits (a partition as the
+        partition, never as ``aws:s3``).
+        """
+        if self.pattern.could_match(tokens.shaped_split(value)):
             return None
         return SOURCE_KIND.finding(
             f"{self.parameter} {tokens.describe(value)!r} is not {self.what}",
@@ -103,7 +109,8 @@ SNS_TOPIC = SourceKind(
 EVENTS_RULE = SourceKind(
     "SourceArn",
     "an EventBridge rule ARN (rule/NAME, or rule/BUS/NAME on a custom bus)",
-    _PARTITION + r":events:" + _REGION_ACCOUNT + r":rule/[A-Za-z0-9._/-]+",
+    # rule/NAME, or rule/BUS/NAME: no segment is empty (a partner bus name holds '/' itself).
+    _PARTITION + r":events:" + _REGION_ACCOUNT + r":rule/[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*",
     "arn:aws:events:us-east-1:123456789012:rule/my-rule",
 )
 LOG_GROUP = SourceKind(
@@ -167,7 +174,131 @@ def principal_for_grant(principal: str, allowed: Collection[PrincipalKind]) -> F
         return None  # INVALID is LP113's to report
     expected = " or ".join(_KIND_NAMES[k] for k in PrincipalKind if k in allowed)
     return PRINCIPAL_FOR_GRANT.finding(
-        f"Principal {principal!r} is {_KIND_NAMES[kind]}; this grant takes {expected}",
+        f"Principal {tokens.describe(principal)!r} is {_KIND_NAMES[kind]}; this grant takes "
+        f"{expected}",
         parameter="Principal",
         value=principal,
     )
+
+
+FUNCTION_ACCOUNT = define(
+    "LP205",
+    Severity.ERROR,
+    title="The function is in the account of the stack that grants on it",
+    explanation=(
+        "CloudFormation adds an AWS::Lambda::Permission with the credentials of the account "
+        "the stack deploys to, and only the function's own account can change its "
+        "resource-based policy: a grant in a stack of one account on a function of another "
+        "fails to deploy. (aws-cdk's Function.addPermission skips such a grant with a warning, "
+        "so the access it was meant to give silently never exists.)"
+    ),
+    fix=(
+        "make the grant in a stack of the function's account (the function's owner grants "
+        "the access); the other account then calls the function with its own IAM policy"
+    ),
+    doc_url=RESOURCE_POLICY_URL,
+)
+
+
+def function_in_stack_account(
+    function: str, function_account: str | None, stack_account: str | None
+) -> Finding | None:
+    """LP205: the function's account is the stack's, whenever both are known at synth."""
+    if function_account is None or stack_account is None:
+        return None
+    if tokens.is_unresolved(function_account) or tokens.is_unresolved(stack_account):
+        return None
+    if function_account == stack_account:
+        return None
+    return FUNCTION_ACCOUNT.finding(
+        f"the function {tokens.describe(function)!r} is in account {function_account}, but "
+        f"the stack that grants on it deploys to account {stack_account}",
+        parameter="FunctionName",
+        value=function,
+    )
+
+
+# --- API Gateway routes -----------------------------------------------------------------------
+
+HTTP_METHODS = ("DELETE", "GET", "HEAD", "OPTIONS", "PATCH", "POST", "PUT")
+"""The methods API Gateway writes in an execute-api ARN (aws-cdk's ALL_METHODS)."""
+
+_PATH_PARAMETER = re.compile(r"\{[^}]*\}")
+
+# The parts of an execute-api ARN, ``API_ID/STAGE/METHOD/PATH``. A WebSocket API's route key
+# ($connect, $default, or a custom key) takes the method's place, a REST authorizer's
+# "authorizers" with the authorizer ID as the stage.
+_ROUTE_PARTS: Mapping[str, tuple[str, str, str]] = {
+    "api_id": (
+        r"[A-Za-z0-9*?]+",
+        "an API ID",
+        "pass the API's ID, such as 'a1b2c3d4e5' (not its ARN or URL), or the API itself",
+    ),
+    "stage": (
+        r"\$default|[A-Za-z0-9_*?-]+",
+        "a stage name",
+        "pass the stage's name (letters, digits, '-' and '_'), or '*' for every stage",
+    ),
+    "method": (
+        r"\*|" + "|".join(HTTP_METHODS) + r"|authorizers|\$connect|\$disconnect|\$default",
+        "an HTTP method as API Gateway writes it (" + ", ".join(HTTP_METHODS) + "), '*' or "
+        "'ANY', 'authorizers', or a WebSocket route key ($connect, $disconnect, $default; a "
+        "custom route key needs api= with the WebSocket API)",
+        "pass an upper-case HTTP method, or '*' for every method",
+    ),
+    "path": (
+        r"(/[^\s]*)?",
+        "a resource path: empty, or starting with '/'",
+        "start the path with '/' (for example '/orders/*'), or leave it empty",
+    ),
+}
+_WEBSOCKET_ROUTE_KEY = (
+    r"[^/\s]+",
+    "a WebSocket route key",
+    "pass the route key, such as 'sendMessage'",
+)
+
+
+@functools.cache
+def _route_pattern(regex: str) -> Pattern:
+    return Pattern(regex)
+
+
+def execute_api_route(method: str, path: str) -> tuple[str, str]:
+    """The method and path of an execute-api ARN as API Gateway writes them.
+
+    Normalises what aws-cdk normalises: ``ANY`` (in any case) is ``*``, and each path parameter
+    (``{id}``, ``{proxy+}``) is ``*``, since the ARN holds the request's own path
+    (``/orders/123``).
+    """
+    if not tokens.is_unresolved(method) and method.upper() == "ANY":
+        method = "*"
+    return method, _PATH_PARAMETER.sub("*", path)
+
+
+def route_findings(
+    *, api_id: str, stage: str, method: str, path: str, websocket: bool = False
+) -> list[Finding]:
+    """LP202 for each part of an execute-api route that API Gateway never writes.
+
+    Such a grant would never match a request (``get`` for ``GET``, ``FETCH``, an API ARN as
+    the API ID, an empty stage). Deploy-time parts pass where a value could fit.
+    """
+    findings: list[Finding] = []
+    for name, value in (("api_id", api_id), ("stage", stage), ("method", method), ("path", path)):
+        regex, what, fix = _ROUTE_PARTS[name]
+        if name == "method" and websocket:
+            regex, what, fix = _WEBSOCKET_ROUTE_KEY
+        if _route_pattern(regex).could_match(tokens.shaped_split(value)):
+            continue
+        if name == "method" and value.upper() in HTTP_METHODS:
+            fix = f"write it as API Gateway does: '{value.upper()}'"
+        findings.append(
+            SOURCE_KIND.finding(
+                f"{name} {tokens.describe(value)!r} is not {what}",
+                parameter="SourceArn",
+                value=value,
+                fix=fix,
+            )
+        )
+    return findings

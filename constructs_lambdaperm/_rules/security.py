@@ -20,6 +20,7 @@ from .registry import (
     applies_to_every_permission,
     define,
 )
+from .services import uses_event_source_token
 
 S3_PRINCIPAL = "s3.amazonaws.com"
 
@@ -129,6 +130,18 @@ def _has_source_condition(permission: Permission) -> bool:
     )
 
 
+def _limits_the_source(permission: Permission) -> bool:
+    # A service is tied to a source by SourceArn or SourceAccount; an EventSourceToken only
+    # limits a service that presents one (Alexa). Others never send it: it limits nothing.
+    if permission.source_arn is not None or permission.source_account is not None:
+        return True
+    if permission.principal_org_id is not None:
+        return True
+    return permission.event_source_token is not None and uses_event_source_token(
+        permission.principal
+    )
+
+
 @applies_to_every_permission(PUBLIC)
 def public(permission: Permission) -> Iterator[Finding]:
     """Principal '*' comes with a condition.
@@ -157,11 +170,15 @@ def service_without_source(permission: Permission) -> Iterator[Finding]:
     """A service principal comes with SourceArn or SourceAccount (or an Alexa token)."""
     if permission.principal_kind is not PrincipalKind.SERVICE:
         return
-    if _has_source_condition(permission):
+    if _limits_the_source(permission):
         return
+    token = ""
+    if permission.event_source_token is not None:
+        token = " (its EventSourceToken limits nothing: only Alexa presents one)"
     yield SERVICE_WITHOUT_SOURCE.finding(
-        f"the service principal {permission.principal!r} has neither SourceArn nor "
-        "SourceAccount, so that service in any account may invoke the function",
+        f"the service principal {tokens.describe(permission.principal)!r} has neither "
+        f"SourceArn nor SourceAccount{token}, so that service in any account may invoke the "
+        "function",
         parameter="Principal",
         value=permission.principal,
     )
@@ -175,7 +192,7 @@ def source_arn_without_account(permission: Permission) -> Iterator[Finding]:
         return
     if permission.principal_kind is not PrincipalKind.SERVICE:
         return
-    parts = tokens.split(arn)
+    parts = tokens.shaped_split(arn)
     no_account = permission.principal == S3_PRINCIPAL or not _ACCOUNT_FIELD_SET.could_match(parts)
     if no_account:
         yield NO_SOURCE_ACCOUNT.finding(
@@ -227,16 +244,43 @@ def public_url(permission: Permission) -> Iterator[Finding]:
             parameter="FunctionUrlAuthType",
             value=permission.function_url_auth_type,
         )
+    elif _unsafe_whatever_auth_type(permission):
+        yield PUBLIC_URL.finding(
+            f"FunctionUrlAuthType {tokens.describe(permission.function_url_auth_type or '')!r} "
+            "is known only at deploy time, and Principal '*' is unsafe with either value: NONE "
+            "makes the URL public (this rule), AWS_IAM opens it to every AWS identity (LP307)",
+            parameter="FunctionUrlAuthType",
+            value=permission.function_url_auth_type,
+        )
 
 
 @applies_to_every_permission(URL_ANY_IDENTITY)
 def url_any_identity(permission: Permission) -> Iterator[Finding]:
     """An AWS_IAM function URL is granted to named identities, not '*'."""
-    if permission.function_url_auth_type != "AWS_IAM" or permission.principal_org_id is not None:
-        return
-    if permission.principal_kind is PrincipalKind.ANYONE:
+    if permission.function_url_auth_type == "AWS_IAM" and _any_identity(permission):
         yield URL_ANY_IDENTITY.finding(
             "Principal '*' on an AWS_IAM function URL lets every AWS identity invoke it",
             parameter="Principal",
             value=permission.principal,
         )
+    elif _unsafe_whatever_auth_type(permission):
+        yield URL_ANY_IDENTITY.finding(
+            "Principal '*' on a function URL whose auth type is known only at deploy time is "
+            "unsafe with either value: AWS_IAM lets every AWS identity invoke it (this rule), "
+            "NONE makes it public (LP306)",
+            parameter="Principal",
+            value=permission.principal,
+        )
+
+
+def _any_identity(permission: Permission) -> bool:
+    return permission.principal_org_id is None and (
+        permission.principal_kind is PrincipalKind.ANYONE
+    )
+
+
+def _unsafe_whatever_auth_type(permission: Permission) -> bool:
+    # A deploy-time auth type is one of the two values; with Principal '*' and no organization
+    # each of them is refused (NONE by LP306, AWS_IAM by LP307), so waiting is pointless.
+    auth = permission.function_url_auth_type
+    return auth is not None and tokens.is_unresolved(auth) and _any_identity(permission)

@@ -6,12 +6,12 @@ service their resources carry (STATEMENT_FORMAT.md §10; the same pairs cfn-lint
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 
 from .._core import tokens
 from .._core.findings import Finding, Severity
 from .._core.model import Permission, PrincipalKind, arn_field
+from .._core.pattern import aws_regex
 from .fields import check_field
 from .registry import ADDPERMISSION_URL, applies_to_every_permission, define
 
@@ -39,7 +39,7 @@ SERVICES: Mapping[str, str | None] = {
 """Known service principals, and the ARN service of the resources that invoke through them."""
 
 # CloudWatch Logs also signs as logs.<region>.amazonaws.com (older material, still accepted).
-_REGIONAL_LOGS = re.compile(r"logs\.[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d\.amazonaws\.com")
+_REGIONAL_LOGS = aws_regex(r"logs\.[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d\.amazonaws\.com")
 
 
 def arn_service(principal: str) -> str | None:
@@ -47,6 +47,11 @@ def arn_service(principal: str) -> str | None:
     if _REGIONAL_LOGS.fullmatch(principal):
         return "logs"
     return SERVICES.get(principal)
+
+
+def uses_event_source_token(principal: str) -> bool:
+    """Whether the service invokes with an EventSourceToken (Alexa), so a token limits it."""
+    return principal in SERVICES and SERVICES[principal] is None
 
 
 def is_known_service(principal: str) -> bool:
@@ -92,7 +97,8 @@ OPEN_API = define(
     doc_url="https://docs.aws.amazon.com/lambda/latest/dg/services-apigateway.html",
 )
 
-_ACCOUNT_IN_ARN = re.compile(r"arn:[^:]*:[^:]*:[^:]*:(\d{12}):")
+_ACCOUNT_IN_ARN = aws_regex(r"arn:[^:]*:[^:]*:[^:]*:(\d{12}):")
+_ACCOUNT = aws_regex(r"\d{12}")
 
 
 @applies_to_every_permission(SOURCE_SERVICE)
@@ -129,7 +135,7 @@ def source_service(permission: Permission) -> Iterator[Finding]:
 def source_account_of_arn(permission: Permission) -> Iterator[Finding]:
     """When SourceArn names an account and SourceAccount is set, they are the same."""
     arn, account = permission.source_arn, permission.source_account
-    if arn is None or account is None or not re.fullmatch(r"\d{12}", account):
+    if arn is None or account is None or not _ACCOUNT.fullmatch(account):
         return  # a malformed or deploy-time account is LP106's to report
     named = arn_field(arn, 4)
     if named and _ACCOUNT_IN_ARN.match(f"arn:x:x:x:{named}:") and named != account:
