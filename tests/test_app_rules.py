@@ -55,7 +55,9 @@ def findings(report: AuditReport, prefix: str = "LP6") -> set[tuple[str, str]]:
     return {
         (r.rule.id, r.places[0].logical_id or "")
         for r in report.findings
-        if r.rule.id.startswith(prefix) and r.rule.id != "LP600" and r.finding.evaluated
+        if (r.rule.id.startswith(prefix) or r.rule.id == "LP205")
+        and r.rule.id != "LP600"
+        and r.finding.evaluated
     }
 
 
@@ -147,7 +149,7 @@ CASES: list[tuple[str, dict[str, Any], set[tuple[str, str]]]] = [
                 FunctionName=f"arn:aws:lambda:us-east-1:{PARTNER}:function:f", Principal=PARTNER
             )
         },
-        {("LP608", "P")},
+        {("LP205", "P")},
     ),
     (
         "a function in another region",
@@ -156,7 +158,7 @@ CASES: list[tuple[str, dict[str, Any], set[tuple[str, str]]]] = [
                 FunctionName=f"arn:aws:lambda:eu-west-1:{ACCOUNT}:function:f", Principal=PARTNER
             )
         },
-        {("LP608", "P")},
+        {("LP205", "P")},
     ),
     (
         "a ResourcePolicy beside permissions",

@@ -1,4 +1,4 @@
-"""LP600-LP612: rules over every grant of an app at once, whoever made each grant.
+"""LP600-LP611: rules over every grant of an app at once, whoever made each grant.
 
 A single ``AWS::Lambda::Permission`` cannot tell that it repeats another, that its function URL
 lacks the second permission AWS requires since October 2025, or that an
@@ -19,7 +19,8 @@ from dataclasses import dataclass, field, replace
 from .._core import tokens
 from .._core.findings import Finding, Rule, Severity
 from .._core.model import INVOKE, INVOKE_URL, WILDCARD_ACTIONS, Permission, PrincipalKind
-from .registry import CFN_URL, RESOURCE_POLICY_URL, URL_AUTH_URL, define
+from .intent import FUNCTION_ACCOUNT
+from .registry import RESOURCE_POLICY_URL, URL_AUTH_URL, define
 from .services import SOURCE_SERVICE, arn_service, is_known_service
 
 RESOURCE_POLICY_CFN_URL = (
@@ -516,22 +517,6 @@ def source_never_applies(view: AppView) -> Iterator[Finding]:
 
 # --- where the function is ----------------------------------------------------------------------
 
-FOREIGN_FUNCTION = define(
-    "LP608",
-    Severity.ERROR,
-    title="A grant is in the function's own account and region",
-    explanation=(
-        "CloudFormation adds a permission to a function in the account and region the stack "
-        "deploys to; a function of another account or region cannot be changed from there, "
-        "and the deployment fails."
-    ),
-    fix=(
-        "move the grant into a stack of the function's account and region, or ask the "
-        "function's owner to grant it"
-    ),
-    doc_url=CFN_URL,
-)
-
 
 def _arn_environment(function: str) -> tuple[str | None, str | None]:
     fields = tokens.fields(function)
@@ -540,9 +525,9 @@ def _arn_environment(function: str) -> tuple[str | None, str | None]:
     return _literal(account), _literal(region)
 
 
-@_app_rule(FOREIGN_FUNCTION)
+@_app_rule(FUNCTION_ACCOUNT)
 def foreign_function(view: AppView) -> Iterator[Finding]:
-    """When both are known, the function is in the granting stack's account and region."""
+    """LP205 for every grant: the function is in the granting stack's account and region."""
     for grant in view.grants:
         account, region = _arn_environment(grant.function)
         for what, theirs, ours in (
@@ -552,7 +537,7 @@ def foreign_function(view: AppView) -> Iterator[Finding]:
             if theirs is None or ours is None or theirs == ours:
                 continue
             yield _at(
-                FOREIGN_FUNCTION.finding(
+                FUNCTION_ACCOUNT.finding(
                     f"{_where(grant.site)} grants on a function in {what} {theirs}, but its "
                     f"stack deploys to {what} {ours}",
                     parameter="FunctionName",

@@ -184,13 +184,14 @@ def principal_for_grant(principal: str, allowed: Collection[PrincipalKind]) -> F
 FUNCTION_ACCOUNT = define(
     "LP205",
     Severity.ERROR,
-    title="The function is in the account of the stack that grants on it",
+    title="The function is in the account and region of the stack that grants on it",
     explanation=(
         "CloudFormation adds an AWS::Lambda::Permission with the credentials of the account "
-        "the stack deploys to, and only the function's own account can change its "
-        "resource-based policy: a grant in a stack of one account on a function of another "
-        "fails to deploy. (aws-cdk's Function.addPermission skips such a grant with a warning, "
-        "so the access it was meant to give silently never exists.)"
+        "the stack deploys to, in its region, and only the function's own account can change "
+        "its resource-based policy: a grant in a stack of one account (or region) on a function "
+        "of another fails to deploy. (aws-cdk's Function.addPermission skips such a grant with "
+        "a warning, so the access it was meant to give silently never exists.) The constructs "
+        "check the account; the guard checks account and region of every permission."
     ),
     fix=(
         "make the grant in a stack of the function's account (the function's owner grants "
