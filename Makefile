@@ -84,8 +84,8 @@ lint: $(VENV_STAMP) ## ruff check, ruff format --check, mypy
 	mypy
 
 test: lint $(NPM_STAMP) $(CHECKOV_STAMP) ## lint, then pytest
-	@echo "==> pytest"
-	pytest
+	@echo "==> pytest, one worker per core (a test file's tests stay together)"
+	pytest -n auto --dist loadfile
 
 fmt: $(VENV_STAMP) ## ruff format and ruff check --fix
 	ruff format .
