@@ -170,16 +170,15 @@ def audit(
 
     reported: list[Reported] = []
     for finding, where, paths in found:
-        acknowledgement = None
-        if finding.evaluated:
-            candidate = acknowledgements.find(
-                finding.rule,
-                paths=paths,
-                resources=[(p.stack, p.logical_id) for p in where if p.logical_id],
-            )
-            if candidate is not None and honoured(candidate, finding.rule):
-                acknowledgement = candidate
-        reported.extend(_graded(finding, where, acknowledgement, config))
+        # Looked up for a finding a deploy-time value kept undecided too: an acknowledgement of
+        # what may be there once deployed is not stale.
+        candidate = acknowledgements.find(
+            finding.rule,
+            paths=paths,
+            resources=[(p.stack, p.logical_id) for p in where if p.logical_id],
+        )
+        accepted = finding.evaluated and candidate is not None and honoured(candidate, finding.rule)
+        reported.extend(_graded(finding, where, candidate if accepted else None, config))
     reported.extend(_acknowledgement_findings(acknowledgements, places, config))
     if any(r.blocking for r in reported):
         reported.append(_verdict([r for r in reported if r.blocking]))
