@@ -23,6 +23,7 @@ is traced back to its SAM resource when only one SAM resource can have made it.
 from __future__ import annotations
 
 import copy
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -93,6 +94,9 @@ def transform(template: Mapping[str, Any], *, region: str = DEFAULT_REGION) -> S
             "SAM templates need aws-sam-translator: pip install 'constructs-lambdaperm[cli]'"
         ) from error
 
+    # The translator warns through logging about metrics it was never asked to publish and
+    # feature flags of AWS's hosted service: nothing a reader of the template can act on.
+    logging.getLogger("samtranslator").addHandler(_QUIET)
     source = copy.deepcopy(dict(template))
     sam_resources = _sam_resources(source)
     translator = Translator(
@@ -121,6 +125,8 @@ def transform(template: Mapping[str, Any], *, region: str = DEFAULT_REGION) -> S
         raise SamTransformError(
             f"aws-sam-translator could not transform it ({type(error).__name__}: {error})"
         ) from None
+    finally:
+        translator.metrics.publish()  # to no one: it keeps the translator from warning
     transformed = undo_mark_unicode_str_in_template(transformed)
     generated = [
         str(logical_id)
@@ -132,6 +138,9 @@ def transform(template: Mapping[str, Any], *, region: str = DEFAULT_REGION) -> S
         sources=_sources(generated, sam_resources),
         acknowledged=_acknowledged(source, sam_resources),
     )
+
+
+_QUIET = logging.NullHandler()
 
 
 class _Region:
