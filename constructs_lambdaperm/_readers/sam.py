@@ -61,13 +61,18 @@ class SamTemplate:
 
 
 def is_sam(template: Mapping[str, Any]) -> bool:
-    """Whether ``template`` declares the SAM transform (alone or among others)."""
+    """Whether ``template`` is a SAM template.
+
+    It declares the SAM transform (alone or among others), or declares no transform and holds
+    ``AWS::Serverless::*`` resources: only SAM can deploy those (SAM's own test inputs and
+    templates meant for ``sam`` often leave the line out).
+    """
     transform = template.get("Transform")
     if isinstance(transform, str):
         return transform == SAM_TRANSFORM
     if isinstance(transform, list):
         return SAM_TRANSFORM in transform
-    return False
+    return transform is None and bool(_sam_resources(template))
 
 
 def transform(template: Mapping[str, Any], *, region: str = DEFAULT_REGION) -> SamTemplate:
