@@ -71,7 +71,7 @@ class Source:
         lines = self._lines
         return lines.get(logical_id) or lines.get(self.sam_resources.get(logical_id, ""))
 
-    @property
+    @functools.cached_property
     def uri(self) -> str:
         """The file as a URI reference: relative to the current directory when below it."""
         if Path(self.file).is_absolute():

@@ -107,6 +107,8 @@ class LintRun:
     """What makes the run fail."""
     verbose: bool = False
     """Whether findings a rule could not evaluate are shown."""
+    not_evaluated: int = 0
+    """How many findings a rule could not evaluate (deploy-time values)."""
 
     @property
     def shown(self) -> tuple[Result, ...]:
@@ -148,14 +150,19 @@ def lint_run(
     verbose: bool = False,
     errors: Sequence[str] = (),
 ) -> LintRun:
-    """The view of ``report`` the formats render."""
+    """The view of ``report`` the formats render.
+
+    What a rule could not evaluate is counted, and kept only when ``verbose``: most values of
+    a large cloud assembly are deploy-time values, and their findings never fail a run.
+    """
+    # LP600 is the guard's verdict on the whole app: here the exit status says it.
+    findings = [r for r in report.findings if r.rule is not BLOCKED]
     results = [
         Result(
             reported, tuple(_location(p, inputs) for p in reported.places), fails(reported, fail_on)
         )
-        # LP600 is the guard's verdict on the whole app: here the exit status says it.
-        for reported in report.findings
-        if reported.rule is not BLOCKED
+        for reported in findings
+        if verbose or reported.finding.evaluated
     ]
     results.sort(key=_order)
     return LintRun(
@@ -166,6 +173,7 @@ def lint_run(
         policies=len(report.policies),
         fail_on=fail_on,
         verbose=verbose,
+        not_evaluated=sum(1 for r in findings if not r.finding.evaluated),
     )
 
 

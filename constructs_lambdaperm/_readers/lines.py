@@ -33,6 +33,7 @@ def _json_lines(text: str) -> dict[str, int]:
     depth = 0
     resources_depth: int | None = None
     expecting_resources = False
+    line, counted = 1, 0  # lines counted up to the offset ``counted``: one pass over the text
     for match in _JSON_TOKEN.finditer(text):
         token = match.group(0)
         if token in "{[":
@@ -52,7 +53,9 @@ def _json_lines(text: str) -> dict[str, int]:
         if depth == 1 and key == "Resources":
             expecting_resources = True
         elif resources_depth is not None and depth == resources_depth and key not in found:
-            found[key] = text.count("\n", 0, match.start()) + 1
+            line += text.count("\n", counted, match.start())
+            counted = match.start()
+            found[key] = line
     return found
 
 

@@ -36,7 +36,7 @@ def lint(run: LintRun) -> str:
             "unsafe": _count(counted, "unsafe"),
             "warnings": _count(counted, "warning"),
             "acknowledged": sum(1 for r in counted if r.acknowledgement is not None),
-            "not_evaluated": len(run.results) - len(counted),
+            "not_evaluated": run.not_evaluated,
             "failing": len(run.failing),
         },
         "errors": [{"message": message} for message in run.errors],

@@ -142,7 +142,7 @@ def _summary(run: LintRun) -> Text:
         f"{by_level[Severity.ERROR]} error(s), {by_level[Severity.UNSAFE]} unsafe, "
         f"{by_level[Severity.WARNING]} warning(s), {acknowledged} acknowledged",
     ]
-    hidden = sum(1 for r in run.results if not r.evaluated)
+    hidden = run.not_evaluated
     if hidden and not run.verbose:
         parts.append(f"{hidden} not evaluated (deploy-time values; --verbose shows them)")
     line = "; ".join(parts) + "."
