@@ -32,7 +32,7 @@ export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 NPM_FLAGS := --no-audit --no-fund --loglevel=error
 
-.PHONY: help setup synth test lint fmt bench clean distclean
+.PHONY: help setup synth test lint fmt bench bench-lint clean distclean
 
 help: ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(firstword $(MAKEFILE_LIST)) \
@@ -93,6 +93,9 @@ fmt: $(VENV_STAMP) ## ruff format and ruff check --fix
 
 bench: $(VENV_STAMP) $(NPM_STAMP) ## Time the constructs against raw CfnPermission (~11 min; benchmarks/RESULTS.md)
 	python benchmarks/run.py $(BENCH_ARGS)
+
+bench-lint: $(VENV_STAMP) ## Time lambdaperm lint against cfn-lint (~6 min; benchmarks/LINT_RESULTS.md)
+	python benchmarks/lint.py $(BENCH_ARGS)
 
 clean: ## Remove cdk.out and caches
 	rm -rf cdk.out .pytest_cache .mypy_cache .ruff_cache .hypothesis build dist *.egg-info

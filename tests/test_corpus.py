@@ -4,12 +4,15 @@ The corpus (``shared/corpora/real-templates/lambda-permission-templates.tar.xz``
 repository, or the archive ``LAMBDAPERM_CORPUS`` names) holds SAM translator outputs in three
 partitions, their SAM sources (YAML, read but not transformed), cfn-lint, cfn_nag and checkov
 fixtures, AWS's sample templates, Serverless Framework and cdk.out outputs, and ``MANIFEST.tsv``
-with the count of permissions each holds. Pure Python, about two seconds.
+with the count of permissions each holds (and, for a SAM source, the count its transform
+produces). Pure Python: about two seconds, and fifteen for ``lint`` of the whole corpus (246
+SAM transforms).
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import os
 import tarfile
 from collections.abc import Iterator
@@ -21,7 +24,12 @@ import pytest
 
 from conftest import ROOT
 from constructs_lambdaperm import resource_policies
+from constructs_lambdaperm._audit.engine import AuditReport
+from constructs_lambdaperm._cli import inputs
+from constructs_lambdaperm._cli.formats import json as json_format
+from constructs_lambdaperm._cli.formats import sarif, text
 from constructs_lambdaperm._cli.main import main
+from constructs_lambdaperm._cli.results import lint_run
 from constructs_lambdaperm._readers.files import load_template
 from constructs_lambdaperm._readers.template import (
     TemplatePermission,
@@ -129,3 +137,51 @@ def test_show_reads_the_whole_corpus(
     assert "in 1055 template(s)" in out
     assert status == (1 if unread else 0)
     assert err.count("lambdaperm: error:") == unread
+
+
+@pytest.fixture(scope="module")
+def linted(corpus: Path) -> tuple[inputs.Inputs, AuditReport, list[str]]:
+    """``lambdaperm lint`` of the whole corpus, as one app (the reading and the check)."""
+    found = inputs.read([corpus / "templates"])
+    report, unchecked = inputs.check(found)
+    return found, report, unchecked
+
+
+def test_lint_reads_and_checks_every_template_of_the_corpus(
+    linted: tuple[inputs.Inputs, AuditReport, list[str]],
+) -> None:
+    found, report, unchecked = linted
+    assert (found.errors, unchecked, found.files) == ([], [], 1055)
+    run = lint_run(report, found, verbose=True)
+    # Every format renders every finding of the corpus.
+    assert json_format.lint(run)
+    assert sarif.lint(run)
+    text.lint(run, text.console(io.StringIO()))
+
+
+def test_the_sam_sources_show_the_permissions_their_transform_produces(
+    corpus: Path, linted: tuple[inputs.Inputs, AuditReport, list[str]]
+) -> None:
+    found, report, _ = linted
+    with (corpus / "MANIFEST.tsv").open(encoding="utf-8") as manifest:
+        rows = list(csv.DictReader(manifest, delimiter="\t"))
+    sam_rows = [r for r in rows if r["source"] == "sam-input"]
+    # Stack keys are the files as shown: absolute, the corpus being outside the current folder.
+    sam = {
+        Path(key).relative_to(corpus).as_posix(): key
+        for key, source in found.sources.items()
+        if source.kind == inputs.SAM
+    }
+    assert set(sam) == {r["file"] for r in sam_rows}
+    keys = {key: file for file, key in sam.items()}
+    produced: dict[str, int] = {}
+    for policy in report.policies:
+        for statement in policy.statements:
+            if statement.stack in keys:
+                file = keys[statement.stack]
+                produced[file] = produced.get(file, 0) + 1
+    expected = {r["file"]: int(r["sam_generated_permissions"]) for r in sam_rows}
+    assert {f: produced.get(f, 0) for f in expected} == expected
+    assert (len(sam), sum(produced.values())) == (246, 550)
+    # Every permission of the corpus is in a policy: the 1,824 read plainly and SAM's 550.
+    assert sum(len(p.statements) for p in report.policies) == 1824 + 550

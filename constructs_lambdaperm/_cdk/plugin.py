@@ -33,11 +33,12 @@ from constructs import IConstruct, IValidation
 
 from .._audit.acknowledgements import Acknowledgement
 from .._audit.config import GuardConfig
-from .._audit.engine import AuditReport, AuditStack, Place, Reported, audit
+from .._audit.engine import AuditReport, Place, Reported, audit
+from .._audit.stacks import from_assembly
 from .._core.errors import parameter_label
 from .._core.findings import NAMESPACE, Severity
 from .._core.version import VERSION
-from .._readers.assembly import AssemblyStack, read_stack
+from .._readers.assembly import read_stack
 from .._rules import RULES
 from .._rules.app import BLOCKED
 from .acknowledge import acknowledged_on
@@ -190,8 +191,9 @@ class PermissionGuard:
             _GUARDED.add(root)
         manifests: dict[Path, Any] = {}
         library = _LIBRARY.get(root)
+        library_paths = frozenset(library or ())
         stacks = [
-            _audited(found, library)
+            from_assembly(found, library_paths)
             for stack in context.stack_templates
             for found in read_stack(
                 stack.template_path,
@@ -210,16 +212,6 @@ class PermissionGuard:
         return cdk.PolicyValidationPluginReport(
             success=not blocking, violations=_violations(report, library or {})
         )
-
-
-def _audited(stack: AssemblyStack, library: Mapping[str, object] | None) -> AuditStack:
-    return AuditStack(
-        template=stack.template,
-        template_path=stack.template_path,
-        acknowledged=[Acknowledgement(a.rule_id, a.reason, a.path) for a in stack.acknowledged],
-        library_paths=frozenset(library or ()),
-        load=stack.with_permissions,
-    )
 
 
 def _outside_stacks(root: IConstruct) -> list[Acknowledgement]:

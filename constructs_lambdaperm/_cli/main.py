@@ -1,11 +1,15 @@
-"""The ``lambdaperm`` command: show the Lambda permissions of synthesized templates.
+"""The ``lambdaperm`` command: its subcommands, and ``show`` and ``rules``.
 
-Pure Python: it reads template files and never starts Node.js or the CDK.
+``lint`` and ``policy`` have a module each (``lint.py``, ``policy.py``); their output formats
+are in ``formats/``. Pure Python: it reads template files and never starts Node.js or the CDK.
+The command needs its extra (``pip install 'constructs-lambdaperm[cli]'``: rich, sarif-om and
+aws-sam-translator); without it, it says so in one line and exits 2.
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import re
 import sys
 from collections.abc import Mapping, Sequence
@@ -194,21 +198,45 @@ def rules(documents: Sequence[Path]) -> int:
     return 0
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``lambdaperm`` command."""
-    parser = argparse.ArgumentParser(
-        prog="lambdaperm", description="Inspect the Lambda permissions of CloudFormation templates."
+EXTRA_MODULES = ("rich", "sarif_om", "jschema_to_python", "samtranslator")
+"""What the ``cli`` extra installs, as the command imports it."""
+
+INSTALL_HINT = "pip install 'constructs-lambdaperm[cli]'"
+
+
+def missing_extra() -> list[str]:
+    """The modules of the ``cli`` extra that are not installed (looked up, not imported)."""
+    return [name for name in EXTRA_MODULES if importlib.util.find_spec(name) is None]
+
+
+def parser() -> argparse.ArgumentParser:
+    """The ``lambdaperm`` command's arguments, with a parser per subcommand."""
+    from . import lint, policy
+
+    command = argparse.ArgumentParser(
+        prog="lambdaperm",
+        description="Check and show the Lambda permissions of CloudFormation templates, SAM "
+        "templates and cloud assemblies (cdk.out).",
     )
-    parser.add_argument("--version", action="version", version=f"lambdaperm {VERSION}")
-    commands = parser.add_subparsers(dest="command", required=True)
+    command.add_argument("--version", action="version", version=f"lambdaperm {VERSION}")
+    commands = command.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    lint.add_parser(commands)
+    policy.add_parser(commands)
     show_command = commands.add_parser(
-        "show", help="print a table of the permissions in templates or a cloud assembly"
+        "show",
+        help="print a table of the permissions in templates or a cloud assembly",
+        description="Print a table of every AWS::Lambda::Permission of the templates, with the "
+        "rules each one breaks. Exit status 1 when a file could not be read.",
     )
     show_command.add_argument(
         "paths", nargs="+", type=Path, help="template files, or a cloud assembly such as cdk.out"
     )
+    show_command.set_defaults(run=lambda arguments: show(arguments.paths))
     rules_command = commands.add_parser(
-        "rules", help="print the rules table, or bring the tables in documents up to date"
+        "rules",
+        help="print the rules table, or bring the tables in documents up to date",
+        description="Print the rules table (Markdown), or rewrite its generated block in "
+        "documents.",
     )
     rules_command.add_argument(
         "--write",
@@ -217,12 +245,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         metavar="DOCUMENT",
         help="rewrite the generated block of each document (docs/rules.md, README.md)",
     )
-    arguments = parser.parse_args(argv)
-    if arguments.command == "show":
-        return show(arguments.paths)
-    if arguments.command == "rules":
-        return rules(arguments.write or [])
-    return 2  # pragma: no cover - argparse has already refused unknown commands
+    rules_command.set_defaults(run=lambda arguments: rules(arguments.write or []))
+    return command
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``lambdaperm`` command."""
+    missing = missing_extra()
+    if missing:
+        print(
+            f"lambdaperm needs its command-line extra ({', '.join(missing)} missing): "
+            f"{INSTALL_HINT}",
+            file=sys.stderr,
+        )
+        return 2
+    arguments = parser().parse_args(argv)
+    status: int = arguments.run(arguments)
+    return status
 
 
 if __name__ == "__main__":

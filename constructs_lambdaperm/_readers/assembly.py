@@ -15,7 +15,7 @@ resource the asset's hash), and its constructs' metadata is in the top-level sta
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -153,13 +153,19 @@ def read_stack(
     return found
 
 
-def read_assembly(directory: Path) -> list[AssemblyStack]:
+def read_assembly(
+    directory: Path, *, on_error: Callable[[str, Exception], None] | None = None
+) -> list[AssemblyStack]:
     """Every stack of the cloud assembly in ``directory`` (a ``cdk.out``), nested ones included.
 
     As the CDK lists them to its validation plugins: each ``aws:cloudformation:stack`` artifact
     of ``manifest.json`` (keyed by its construct path, with the account and region of its
     environment when they are known), then the stacks of each nested assembly (a ``Stage``'s,
     a ``cdk:cloud-assembly`` artifact), depth first.
+
+    :param on_error: called with a stack's template file and the error when the stack cannot be
+        read; that stack is then left out and the others are read. Default: - the error is
+        raised.
     """
     manifests: dict[Path, Mapping[str, Any]] = {}
     found: list[AssemblyStack] = []
@@ -175,15 +181,21 @@ def read_assembly(directory: Path) -> list[AssemblyStack]:
             properties = artifact.get("properties") or {}
             if artifact.get("type") == _STACK_ARTIFACT and properties.get("templateFile"):
                 account, region = _environment(artifact.get("environment"))
-                found.extend(
-                    read_stack(
-                        str(assembly / str(properties["templateFile"])),
+                template = str(assembly / str(properties["templateFile"]))
+                try:
+                    stacks = read_stack(
+                        template,
                         str(artifact.get("displayName") or artifact_id),
                         account=account,
                         region=region,
                         manifests=manifests,
                     )
-                )
+                except Exception as error:
+                    if on_error is None:
+                        raise
+                    on_error(template, error)
+                    continue
+                found.extend(stacks)
             elif artifact.get("type") == _NESTED_ASSEMBLY and properties.get("directoryName"):
                 read(assembly / str(properties["directoryName"]))
 
