@@ -281,3 +281,34 @@ def test_a_short_reason_accepts_nothing_and_is_refused() -> None:
     grant = permission(Principal="*")
     grant["Metadata"] = {"aws:cdk:acknowledged-rules": {"LambdaPerm::LP301": "ok"}}
     assert {r.rule.id for r in run({"P": grant}).blocking} == {"LP301", "LP501", "LP600"}
+
+
+def test_each_branch_of_an_fn_if_is_checked_and_named() -> None:
+    report = run(
+        {
+            "P": permission(
+                Principal={"Fn::If": ["IsPublic", "*", PARTNER]},
+                Action={"Fn::If": ["IsAdmin", "lambda:*", "lambda:InvokeFunction"]},
+            )
+        }
+    )
+    messages = sorted(r.finding.message for r in report.blocking if r.rule.id in ("LP301", "LP305"))
+    assert len(messages) == 4, messages  # of the 4 ways, 2 are public and 2 grant every action
+    public = [m for m in messages if "open to everyone" in m]
+    assert all("IsPublic is true" in m for m in public)
+    assert all("IsPublic is false" not in m for m in public)
+
+
+def test_a_finding_on_every_branch_is_reported_once() -> None:
+    report = run(
+        {
+            "P": permission(
+                Principal="*",
+                SourceAccount={"Fn::If": ["InProd", "111111111111", "222222222222"]},
+                Action="lambda:*",
+            )
+        }
+    )
+    assert [r.finding.message for r in report.findings if r.rule.id == "LP305"] == [
+        "Action 'lambda:*' grants every Lambda action on the function to '*'"
+    ]

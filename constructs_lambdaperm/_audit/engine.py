@@ -23,11 +23,11 @@ from typing import Any
 from .. import _rules
 from .._core import tokens
 from .._core.findings import ACKNOWLEDGED_RULES, Finding, Rule, Severity
-from .._policy.policies import PolicyStatement, ResourcePolicy, policies_of
+from .._policy.policies import PolicyStatement, ResourcePolicy, permission_of, policies_of
 from .._readers.references import Resolver
 from .._readers.stacks import StackTemplate, concrete
 from .._readers.targets import Target
-from .._readers.template import PERMISSION_TYPE
+from .._readers.template import PERMISSION_TYPE, branches
 from .._rules.acknowledgements import STALE_ACKNOWLEDGEMENT, check_acknowledgements
 from .._rules.app import BLOCKED, AppDocument, AppGrant, AppUrl, AppView, Site, check_app
 from .._rules.budget import check_policy
@@ -159,7 +159,13 @@ def audit(
     found: list[tuple[Finding, tuple[Place, ...], list[str | None]]] = []
     for grant in grants:
         place = places.resource(grant.site.stack, grant.site.logical_id)
-        found.extend((f, (place,), [place.construct_path]) for f in _rules.check(grant.permission))
+        worlds = loaded[grant.site.stack].branches.get(grant.site.logical_id)
+        checked = (
+            _rules.check(grant.permission)
+            if worlds is None
+            else _branch_findings(worlds, resolver, by_key[grant.site.stack].template)
+        )
+        found.extend((f, (place,), [place.construct_path]) for f in checked)
     for finding in check_app(view):
         stack, logical_id = finding.location
         place = places.resource(stack, logical_id)
@@ -273,11 +279,14 @@ class _StackFacts:
     """The type of the resource each permission's SourceArn references, by logical ID."""
     acknowledged: Sequence[Acknowledgement]
     """The acknowledgements in the permissions' template Metadata."""
+    branches: Mapping[str, Sequence[Branch]]
+    """For a permission whose properties hold ``Fn::If``, its properties on each branch."""
 
     @classmethod
     def of(cls, template: StackTemplate) -> _StackFacts:
         source_types: dict[str, str] = {}
         acknowledged: list[Acknowledgement] = []
+        found_branches: dict[str, Sequence[Branch]] = {}
         for logical_id, resource in template.resources.items():
             if not isinstance(resource, Mapping) or resource.get("Type") != PERMISSION_TYPE:
                 continue
@@ -289,7 +298,51 @@ class _StackFacts:
             acks = metadata.get(ACKNOWLEDGED_RULES) if isinstance(metadata, Mapping) else None
             if isinstance(acks, Mapping):
                 acknowledged.extend(from_metadata(acks, template.key, logical_id))
-        return cls(source_types=source_types, acknowledged=acknowledged)
+            properties = resource.get("Properties")
+            if isinstance(properties, Mapping) and "Fn::If" in json.dumps(properties):
+                condition = resource.get("Condition")
+                assumed = {condition: True} if isinstance(condition, str) else {}
+                ways = list(branches(properties, assumed))
+                if len(ways) > 1:
+                    found_branches[logical_id] = ways
+        return cls(source_types=source_types, acknowledged=acknowledged, branches=found_branches)
+
+
+Branch = tuple[Mapping[str, bool], Mapping[str, Any]]
+"""The conditions assumed, and the properties with the branches they choose."""
+
+
+def _branch_findings(
+    worlds: Sequence[Branch], resolver: Resolver, stack: StackTemplate
+) -> list[Finding]:
+    """The rules of one permission on each branch of its ``Fn::If`` conditions.
+
+    A finding on every branch is reported once; one on some branches only says on which, so a
+    grant public only when ``IsPublic`` holds is refused with that condition named, not
+    passed as a deploy-time value.
+    """
+    per_world: list[tuple[Mapping[str, bool], list[Finding]]] = []
+    for chosen, properties in worlds:
+        target = resolver.function_target(properties.get("FunctionName"), stack)
+        per_world.append((chosen, _rules.check(permission_of(resolver, stack, properties, target))))
+    everywhere = set.intersection(
+        *({(f.rule.id, f.message) for f in found} for _, found in per_world)
+    )
+    reported: list[Finding] = []
+    seen: set[tuple[str, str]] = set()
+    for chosen, found in per_world:
+        for finding in found:
+            key = (finding.rule.id, finding.message)
+            if key in everywhere:
+                if key not in seen:
+                    seen.add(key)
+                    reported.append(finding)
+                continue
+            when = " and ".join(
+                f"{name} is {'true' if value else 'false'}" for name, value in chosen.items()
+            )
+            reported.append(replace(finding, message=f"{finding.message} (when {when})"))
+    return reported
 
 
 def _referenced(value: Any) -> str | None:

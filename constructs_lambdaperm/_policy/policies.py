@@ -276,13 +276,17 @@ def policies_of(
     return policies
 
 
-def _statement(
+def permission_of(
     resolver: Resolver,
     stack: StackTemplate,
-    logical_id: str,
     properties: Mapping[str, Any],
     target: Target,
-) -> PolicyStatement:
+) -> Permission:
+    """The permission an ``AWS::Lambda::Permission``'s ``properties`` grant on ``target``.
+
+    Every value is read with ``resolver``: references resolved as far as the stacks tell,
+    deploy-time parts as bounded markers.
+    """
     expanded: dict[str, Any] = {"FunctionName": target.resource}
     for name in _STRING_PROPERTIES:
         text = resolver.text(properties.get(name), stack, name)
@@ -293,7 +297,17 @@ def _statement(
         via_url = True  # deploy-time: counted with its condition, the longer statement
     if via_url is not None:
         expanded["InvokedViaFunctionUrl"] = via_url
-    permission = replace(permission_from_properties(expanded), qualifier=target.qualifier)
+    return replace(permission_from_properties(expanded), qualifier=target.qualifier)
+
+
+def _statement(
+    resolver: Resolver,
+    stack: StackTemplate,
+    logical_id: str,
+    properties: Mapping[str, Any],
+    target: Target,
+) -> PolicyStatement:
+    permission = permission_of(resolver, stack, properties, target)
     sid = render.sid_placeholder(resolver.stack_name(stack), logical_id)
     rendered = render.statement(permission, sid=sid, partition=resolver.partition(stack))
     return PolicyStatement(

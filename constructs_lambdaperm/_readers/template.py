@@ -210,7 +210,7 @@ def read_permissions(
         try:
             variants = [
                 (chosen, permission_from_properties(concrete))
-                for chosen, concrete in _branches(properties, assumed)
+                for chosen, concrete in branches(properties, assumed)
             ]
         except Exception as error:  # one resource never stops the others
             problems.append(
@@ -248,20 +248,23 @@ def permissions_in(
     yield from read_permissions(template, name)[0]
 
 
-def _branches(
-    properties: Mapping[str, Any], assumed: Mapping[str, bool]
+def branches(
+    properties: Mapping[str, Any], assumed: Mapping[str, bool] | None = None
 ) -> Iterator[tuple[dict[str, bool], Mapping[str, Any]]]:
     """The properties once per way their ``Fn::If`` conditions can go, with the way taken.
 
     One condition takes the same branch wherever it is tested; a condition found only inside a
-    branch is tested only where that branch is taken.
+    branch is tested only where that branch is taken. ``assumed`` are conditions already
+    settled (the resource's own ``Condition`` is true wherever it exists).
+    Default: - none settled.
     """
+    assumed = assumed or {}
     concrete, pending = _choose(properties, assumed)
     if pending is None or len(assumed) >= MAX_CONDITIONS:
         yield dict(assumed), concrete
         return
     for branch in (True, False):
-        yield from _branches(properties, {**assumed, pending: branch})
+        yield from branches(properties, {**assumed, pending: branch})
 
 
 def _choose(value: Any, chosen: Mapping[str, bool]) -> tuple[Any, str | None]:
