@@ -263,3 +263,18 @@ def test_a_stage_built_twice_is_checked_in_both() -> None:
         service_without_source(cdk.Stack(stage, "Service"))
     assert not synth(app)
     assert sorted(v[2][0].split("/")[0] for v in plugin_violations(app)) == ["Dev", "Prod"]
+
+
+def test_lint_of_the_assembly_keeps_acknowledgements_made_on_the_app_and_a_stage() -> None:
+    from constructs_lambdaperm._cli.main import main
+    from constructs_lambdaperm._readers.assembly import OUTSIDE_STACKS_FILE
+
+    app = helper_app(service_without_source, public_url)
+    reason = "reviewed with the platform team in SEC-12"
+    cdk.Validations.of(app).acknowledge(cdk.Acknowledgment(id="LambdaPerm::LP302", reason=reason))
+    stage = app.node.find_child("Prod")
+    cdk.Validations.of(stage).acknowledge(cdk.Acknowledgment(id="LambdaPerm::LP306", reason=reason))
+    assert synth(app)
+    assert main(["lint", app.outdir]) == 0  # what synth accepted, lint of cdk.out accepts
+    (Path(app.outdir) / OUTSIDE_STACKS_FILE).unlink()
+    assert main(["lint", app.outdir]) == 1  # the record is what told it

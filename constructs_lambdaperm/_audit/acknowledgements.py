@@ -108,7 +108,7 @@ class Acknowledgements:
             if not path:
                 continue
             parts = path.split("/")
-            for depth in range(len(parts), 0, -1):
+            for depth in range(len(parts), -1, -1):  # down to the app itself, whose path is ""
                 found = self._by_path.get("/".join(parts[:depth]), {}).get(rule_id)
                 if found is None:
                     continue

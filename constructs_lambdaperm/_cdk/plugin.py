@@ -38,7 +38,7 @@ from .._audit.stacks import from_assembly
 from .._core.errors import parameter_label
 from .._core.findings import NAMESPACE, Severity
 from .._core.version import VERSION
-from .._readers.assembly import read_stack
+from .._readers.assembly import Acknowledged, read_stack, write_outside_stacks
 from .._rules import RULES
 from .._rules.app import BLOCKED
 from .acknowledge import acknowledged_on
@@ -204,8 +204,14 @@ class PermissionGuard:
             )
         ]
         # The assembly records the acknowledgements on a stack's constructs; those on the app
-        # and on the constructs between it and its stacks (Stages...) are read from the tree.
-        report = audit(stacks, self._config, acknowledged=_outside_stacks(root))
+        # and on the constructs between it and its stacks (Stages...) are read from the tree,
+        # and recorded in the assembly for `lambdaperm lint cdk.out`.
+        outside = _outside_stacks(root)
+        if isinstance(root, cdk.App):
+            write_outside_stacks(
+                Path(root.outdir), [Acknowledged(a.path, a.rule_id, a.reason) for a in outside]
+            )
+        report = audit(stacks, self._config, acknowledged=outside)
         blocking = report.blocking
         if blocking and os.environ.get(_CLI_ENV):
             _tell_the_cli_user(report)

@@ -28,7 +28,7 @@ from .._audit.acknowledgements import Acknowledgement
 from .._audit.config import GuardConfig
 from .._audit.engine import AuditReport, AuditStack, audit
 from .._audit.stacks import from_assembly, from_template
-from .._readers.assembly import read_assembly
+from .._readers.assembly import read_assembly, read_outside_stacks
 from .._readers.files import MANIFEST, TemplateError, load_json, load_template, template_files
 from .._readers.lines import resource_lines
 from .._readers.sam import DEFAULT_REGION, SamTransformError, is_sam, transform
@@ -91,6 +91,8 @@ class Inputs:
     """One line per file (or resource) that could not be read."""
     files: int = 0
     """How many template files were read."""
+    acknowledged: list[Acknowledgement] = field(default_factory=list)
+    """Acknowledgements outside any stack (on the App, a Stage) that assemblies record."""
 
     def source(self, key: str) -> Source | None:
         """The source of the stack ``key``, if it is one read here."""
@@ -166,6 +168,9 @@ class _Reader:
             self.inputs.errors.append(_assembly_error(directory, error))
             return
         self.inputs.errors.extend(failed)
+        self.inputs.acknowledged.extend(
+            Acknowledgement(a.rule_id, a.reason, a.path) for a in read_outside_stacks(directory)
+        )
         for stack in stacks:
             file = Path(stack.template_path)
             if not self._first_time(file):
@@ -243,8 +248,9 @@ def check(inputs: Inputs, config: GuardConfig | None = None) -> tuple[AuditRepor
     checked alone to find those it fails on; they are reported, and the others checked
     together without them.
     """
+    outside = inputs.acknowledged
     try:
-        return audit(inputs.stacks, config), []
+        return audit(inputs.stacks, config, acknowledged=outside), []
     except Exception:  # a bug in the engine: find the stacks it fails on
         pass
     good: list[AuditStack] = []
@@ -261,7 +267,7 @@ def check(inputs: Inputs, config: GuardConfig | None = None) -> tuple[AuditRepor
             continue
         good.append(stack)
     try:
-        return audit(good, config), errors
+        return audit(good, config, acknowledged=outside), errors
     except Exception as error:
         return AuditReport(findings=()), [
             *errors,

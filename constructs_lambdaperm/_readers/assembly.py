@@ -15,7 +15,7 @@ resource the asset's hash), and its constructs' metadata is in the top-level sta
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -201,6 +201,43 @@ def read_assembly(
 
     read(directory)
     return found
+
+
+OUTSIDE_STACKS_FILE = "lambdaperm.acknowledgements.json"
+"""The file in which the guard records, in a cloud assembly, the acknowledgements made outside
+any stack (on the App, a Stage): the CDK records a stack's constructs' only, so without it a
+``cdk.out`` read back would not know them."""
+
+
+def write_outside_stacks(directory: Path, acknowledged: Sequence[Acknowledged]) -> None:
+    """Record ``acknowledged`` (acknowledgements outside any stack) in the assembly."""
+    entries = sorted({(a.path, a.rule_id, a.reason) for a in acknowledged})
+    document = {
+        "version": 1,
+        "acknowledged": [{"path": p, "rule_id": r, "reason": why} for p, r, why in entries],
+    }
+    text = json.dumps(document, indent=1, sort_keys=True) + "\n"
+    target = directory / OUTSIDE_STACKS_FILE
+    if not target.is_file() or target.read_text(encoding="utf-8") != text:
+        target.write_text(text, encoding="utf-8")
+
+
+def read_outside_stacks(directory: Path) -> list[Acknowledged]:
+    """The acknowledgements outside any stack the guard recorded in the assembly, if any.
+
+    A Stage's own assembly is inside the app's: its parent's record counts too.
+    """
+    for folder in (directory, directory.parent):
+        file = folder / OUTSIDE_STACKS_FILE
+        if file.is_file():
+            data = _load(file)
+            entries = data.get("acknowledged") if isinstance(data, Mapping) else None
+            return [
+                Acknowledged(str(e["path"]), str(e["rule_id"]), str(e["reason"]))
+                for e in entries or ()
+                if isinstance(e, Mapping) and {"path", "rule_id", "reason"} <= set(e)
+            ]
+    return []
 
 
 def _environment(environment: Any) -> tuple[str | None, str | None]:
