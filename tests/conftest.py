@@ -31,7 +31,8 @@ if "JSII_NODE" not in os.environ and (_node := _node24()) is not None:
 os.environ["CDK_VALIDATION"] = "false"
 
 import aws_cdk as cdk  # noqa: E402
-from aws_cdk import assertions  # noqa: E402
+from aws_cdk import assertions, aws_lambda  # noqa: E402
+from constructs import Construct  # noqa: E402
 from syrupy.assertion import SnapshotAssertion  # noqa: E402
 from syrupy.extensions.json import JSONSnapshotExtension  # noqa: E402
 
@@ -95,3 +96,17 @@ def plugin_violations(app: cdk.App, *, verdict: bool = False) -> list[tuple[str,
         for violation in plugin["violations"]
         if verdict or violation["ruleName"] != "LP600"
     ]
+
+
+def make_function(
+    scope: Construct, id: str = "Fn", *, name: str | None = None
+) -> aws_lambda.Function:
+    """A Python function with inline code, for the tests' apps. Default: - a generated name."""
+    return aws_lambda.Function(
+        scope,
+        id,
+        function_name=name,
+        runtime=aws_lambda.Runtime.PYTHON_3_12,
+        handler="index.handler",
+        code=aws_lambda.Code.from_inline("def handler(event, context): pass"),
+    )

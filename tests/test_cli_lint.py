@@ -29,6 +29,7 @@ from rich.text import Text
 from syrupy.assertion import SnapshotAssertion
 from syrupy.matchers import path_type
 
+from conftest import make_function as _function
 from constructs_lambdaperm._cli import main as cli
 from constructs_lambdaperm._cli.formats import text
 from constructs_lambdaperm._readers import lines, sam
@@ -86,16 +87,6 @@ def findings(out: str) -> list[tuple[str, str | None, str, bool]]:
 
 
 # --- a cloud assembly with a Stage and a nested stack ---------------------------------------------
-
-
-def _function(scope: cdk.Stack, id: str) -> aws_lambda.Function:
-    return aws_lambda.Function(
-        scope,
-        id,
-        runtime=aws_lambda.Runtime.PYTHON_3_12,
-        handler="index.handler",
-        code=aws_lambda.Code.from_inline("def handler(event, context):\n    return event\n"),
-    )
 
 
 class _Workers(cdk.NestedStack):

@@ -9,6 +9,7 @@ import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_lambda, aws_s3
 
+from conftest import make_function as function
 from constructs_lambdaperm import (
     CrossAccountPermission,
     FunctionUrlPermission,
@@ -19,16 +20,6 @@ from constructs_lambdaperm import (
 
 PermissionsOf = Callable[[cdk.Stack], dict[str, Any]]
 IMPORTED_ARN = "arn:aws:lambda:us-east-1:111111111111:function:thumbnailer"
-
-
-def function(stack: cdk.Stack) -> aws_lambda.Function:
-    return aws_lambda.Function(
-        stack,
-        "Fn",
-        runtime=aws_lambda.Runtime.PYTHON_3_12,
-        handler="index.handler",
-        code=aws_lambda.Code.from_inline("def handler(event, context): pass"),
-    )
 
 
 def acknowledge(scope: Any, rule_id: str, reason: str = "reviewed by the platform team") -> None:

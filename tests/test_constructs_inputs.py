@@ -25,6 +25,7 @@ from aws_cdk import (
 )
 
 from conftest import ACCOUNT, REGION, plugin_violations
+from conftest import make_function as function
 from constructs_lambdaperm import (
     AlexaSkillPermission,
     ApiGatewayInvokePermission,
@@ -43,16 +44,6 @@ from constructs_lambdaperm.testing import assert_can_invoke, assert_cannot_invok
 PermissionsOf = Callable[[cdk.Stack], dict[str, Any]]
 FN = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:worker"
 OTHER = "222222222222"
-
-
-def function(stack: cdk.Stack, id: str = "Fn") -> aws_lambda.Function:
-    return aws_lambda.Function(
-        stack,
-        id,
-        runtime=aws_lambda.Runtime.PYTHON_3_12,
-        handler="index.handler",
-        code=aws_lambda.Code.from_inline("def handler(event, context): pass"),
-    )
 
 
 def refused(build: Callable[[], object]) -> PermissionValidationError:

@@ -17,21 +17,12 @@ import pytest
 from aws_cdk import aws_apigateway, aws_iam, aws_lambda, aws_s3, aws_s3_notifications
 from syrupy.assertion import SnapshotAssertion
 
+from conftest import make_function as _function
 from conftest import plugin_violations
 from constructs_lambdaperm import CrossAccountPermission, PermissionGuard
 
 ENV = cdk.Environment(account="111111111111", region="us-east-1")
 PARTNER = "223456789012"
-
-
-def _function(scope: cdk.Stack, id: str) -> aws_lambda.Function:
-    return aws_lambda.Function(
-        scope,
-        id,
-        runtime=aws_lambda.Runtime.PYTHON_3_12,
-        handler="index.handler",
-        code=aws_lambda.Code.from_inline("def handler(event, context): pass"),
-    )
 
 
 def public_anything(stack: cdk.Stack) -> None:

@@ -27,6 +27,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from conftest import ACCOUNT, REGION
+from conftest import make_function as _function
 from constructs_lambdaperm import (
     RULES,
     FunctionUrlPermission,
@@ -116,16 +117,6 @@ CFN_NAG_EXPECTED = {
     SIGNED_COMPANION: {"F13": "LP307"},
 }
 """The cfn_nag suppressions expected in Metadata (F13: Principal '*'; W24: not InvokeFunction)."""
-
-
-def _function(scope: cdk.Stack, id: str) -> aws_lambda.Function:
-    return aws_lambda.Function(
-        scope,
-        id,
-        runtime=aws_lambda.Runtime.PYTHON_3_12,
-        handler="index.handler",
-        code=aws_lambda.Code.from_inline("def handler(event, context): pass"),
-    )
 
 
 def _acknowledge(scope: Any, rule: str, reason: str | None = None) -> None:

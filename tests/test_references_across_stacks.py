@@ -20,6 +20,7 @@ from aws_cdk import aws_lambda, aws_s3
 from constructs import Construct
 
 from conftest import ACCOUNT, REGION
+from conftest import make_function as _function
 from constructs_lambdaperm import S3InvokePermission, resource_policies
 from constructs_lambdaperm._core import bounds
 from constructs_lambdaperm._policy.policies import ResourcePolicy, policies_of
@@ -30,16 +31,6 @@ from constructs_lambdaperm.testing import assert_can_invoke, assert_cannot_invok
 
 ENV = cdk.Environment(account=ACCOUNT, region=REGION)
 API = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:abcde12345"
-
-
-def _function(scope: Construct, construct_id: str = "Fn") -> aws_lambda.Function:
-    return aws_lambda.Function(
-        scope,
-        construct_id,
-        runtime=aws_lambda.Runtime.PYTHON_3_12,
-        handler="index.handler",
-        code=aws_lambda.Code.from_inline("def handler(e, c): pass"),
-    )
 
 
 def _grants(scope: Construct, count: int, fn: aws_lambda.IFunction, prefix: str) -> None:

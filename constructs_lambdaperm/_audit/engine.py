@@ -207,39 +207,35 @@ def _acknowledgement_findings(
     acknowledgements: Acknowledgements, places: _Places, config: GuardConfig
 ) -> list[Reported]:
     """LP501 for each acknowledgement that cannot be honoured, LP502 for each that is unused."""
-    reported: list[Reported] = []
     every = acknowledgements.all
-    refused: set[int] = set()
     # check_acknowledgements locates each finding at the first element given: the index here.
     triples = ((str(index), a.rule_id, a.reason) for index, a in enumerate(every))
-    for finding in check_acknowledgements(triples):
-        acknowledgement = every[int(finding.location[0])]
-        refused.add(id(acknowledgement))
-        reported.extend(
-            _graded(
-                replace(finding, location=(_describe(acknowledgement),)),
-                (places.acknowledgement(acknowledgement),),
-                None,
-                config,
-            )
+    found = [
+        (every[int(finding.location[0])], finding) for finding in check_acknowledgements(triples)
+    ]
+    refused = {id(acknowledgement) for acknowledgement, _ in found}
+    found += [
+        (
+            acknowledgement,
+            STALE_ACKNOWLEDGEMENT.finding(
+                f"{acknowledgement.rule_id} is acknowledged at {_describe(acknowledgement)} "
+                f"({acknowledgement.reason!r}) but no finding of that rule is there or below it",
+                value=acknowledgement.rule_id,
+            ),
         )
-    for acknowledgement in acknowledgements.unused():
-        if id(acknowledgement) in refused:
-            continue
-        finding = STALE_ACKNOWLEDGEMENT.finding(
-            f"{acknowledgement.rule_id} is acknowledged at {_describe(acknowledgement)} "
-            f"({acknowledgement.reason!r}) but no finding of that rule is there or below it",
-            value=acknowledgement.rule_id,
+        for acknowledgement in acknowledgements.unused()
+        if id(acknowledgement) not in refused
+    ]
+    return [
+        reported
+        for acknowledgement, finding in found
+        for reported in _graded(
+            replace(finding, location=(_describe(acknowledgement),)),
+            (places.acknowledgement(acknowledgement),),
+            None,
+            config,
         )
-        reported.extend(
-            _graded(
-                replace(finding, location=(_describe(acknowledgement),)),
-                (places.acknowledgement(acknowledgement),),
-                None,
-                config,
-            )
-        )
-    return reported
+    ]
 
 
 def _describe(acknowledgement: Acknowledgement) -> str:

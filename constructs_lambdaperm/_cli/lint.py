@@ -36,14 +36,6 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "still checked and their findings shown)."
         ),
     )
-    parser.add_argument(
-        "paths",
-        nargs="+",
-        type=Path,
-        metavar="PATH",
-        help="template files (JSON or YAML, SAM included), folders of them, or cloud "
-        "assemblies such as cdk.out",
-    )
     add_input_options(parser)
     parser.add_argument(
         "--format", choices=FORMATS, default="text", help="output format (default: text)"
@@ -83,7 +75,15 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
 
 
 def add_input_options(parser: argparse.ArgumentParser) -> None:
-    """The options of reading the inputs, shared with ``policy``."""
+    """The inputs and the options of reading them, shared with ``policy``."""
+    parser.add_argument(
+        "paths",
+        nargs="+",
+        type=Path,
+        metavar="PATH",
+        help="template files (JSON or YAML, SAM included), folders of them, or cloud "
+        "assemblies such as cdk.out",
+    )
     parser.add_argument(
         "--sam-region",
         default=DEFAULT_REGION,

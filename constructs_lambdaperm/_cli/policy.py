@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from . import inputs as _inputs
 from .lint import add_input_options
@@ -27,14 +26,6 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "templates grant on, as Lambda will hold it: its size against 20,480 bytes and a "
             "table of who may invoke it under which conditions (--format json: the documents)."
         ),
-    )
-    parser.add_argument(
-        "paths",
-        nargs="+",
-        type=Path,
-        metavar="PATH",
-        help="template files (JSON or YAML, SAM included), folders of them, or cloud "
-        "assemblies such as cdk.out",
     )
     add_input_options(parser)
     parser.add_argument(
