@@ -388,3 +388,11 @@ def test_a_public_statement_without_conditions_allows_everyone(request: Request)
 
 def _allowed_request(statements: list[dict[str, Any]], request: Request) -> bool | None:
     return evaluate(statements, request).allowed
+
+
+def test_callers_are_read_with_aws_regex_semantics() -> None:
+    # Fullwidth digits are digits to Python's re, not to AWS: no account, no role.
+    fullwidth = "".join(chr(0xFF10 + int(digit)) for digit in "123456789012")
+    for principal in (fullwidth, f"arn:aws:iam::{fullwidth}:role/caller"):
+        with pytest.raises(ValueError, match="not one this evaluator knows"):
+            parse_caller(principal)

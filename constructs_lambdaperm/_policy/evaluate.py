@@ -33,14 +33,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from .._core import tokens
+from .._core.pattern import aws_regex
 
 ANONYMOUS = "anonymous"
 """The principal of an unsigned request (a function URL with auth type ``NONE``)."""
 
-_ACCOUNT = re.compile(r"\d{12}")
-_IAM = re.compile(r"arn:(aws[a-zA-Z-]*):iam::(\d{12}):(root|role/\S+|user/\S+)")
-_SESSION = re.compile(r"arn:(aws[a-zA-Z-]*):sts::(\d{12}):assumed-role/([^/]+)/\S+")
-_SERVICE = re.compile(r"[a-z0-9][a-z0-9.-]*\.(amazonaws\.com(\.cn)?|amazon\.com)")
+# As AWS matches them: ASCII digits and white space only (a fullwidth account ID is no account).
+_ACCOUNT = aws_regex(r"\d{12}")
+_IAM = aws_regex(r"arn:(aws[a-zA-Z-]*):iam::(\d{12}):(root|role/\S+|user/\S+)")
+_SESSION = aws_regex(r"arn:(aws[a-zA-Z-]*):sts::(\d{12}):assumed-role/([^/]+)/\S+")
+_SERVICE = aws_regex(r"[a-z0-9][a-z0-9.-]*\.(amazonaws\.com(\.cn)?|amazon\.com)")
 
 
 class CallerKind(enum.Enum):
