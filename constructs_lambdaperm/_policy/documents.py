@@ -275,18 +275,19 @@ def consolidate(
 
 
 def readable_sid(paths: Sequence[str]) -> str:
-    """A Sid for the statement of the grants at ``paths``: readable, stable, alphanumeric.
+    """A Sid for the statement of the resources at ``paths``: readable, stable, alphanumeric.
 
-    The first grant's construct ID (its alphanumeric characters, at most 24) and a digest of
-    every path, so the same grants give the same Sid in every synth, and different ones a
-    different Sid.
+    Each path is a grant's construct path and the ID of the child it would have made
+    (``Stack/Grant/Resource``). The Sid is the first path's grant ID, with the child's ID when
+    it is not ``Resource`` (a function URL grant's ``InvokeFunction``), at most 24 letters and
+    digits, then a digest of every path: the same grants give the same Sid in every synth,
+    whatever order they were made in, and different ones a different Sid.
     """
-    first = paths[0].rstrip("/").split("/")
-    readable = ""
-    for part in reversed(first):
-        readable = re.sub(r"[^A-Za-z0-9]", "", part)
-        if readable and part not in ("Resource", "Default"):
-            break
+    parts = [part for part in min(paths).split("/") if part]
+    named = parts[-2:] if len(parts) >= 2 else parts
+    if named and named[-1] in ("Resource", "Default"):
+        named = named[:-1]
+    readable = "".join(re.sub(r"[^A-Za-z0-9]", "", part) for part in named)
     digest = hashlib.sha256("\n".join(sorted(paths)).encode("utf-8")).hexdigest()[:8].upper()
     return f"{readable[:SID_READABLE_LENGTH]}{digest}"
 

@@ -198,9 +198,10 @@ DUPLICATE = define(
 @_app_rule(DUPLICATE)
 def duplicate(view: AppView) -> Iterator[Finding]:
     """Each statement's meaning (all but the Sid) appears once per function and qualifier."""
-    first: dict[tuple[str, str | None, str], AppGrant] = {}
+    first: dict[tuple[str, str | None, str, bool], AppGrant] = {}
     for grant in view.grants:
-        key = (grant.function, grant.qualifier, grant.meaning)
+        # A document and permissions on one target are LP609's: the document replaces them.
+        key = (grant.function, grant.qualifier, grant.meaning, grant.document)
         earlier = first.setdefault(key, grant)
         if earlier is grant:
             continue
