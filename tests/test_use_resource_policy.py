@@ -18,6 +18,7 @@ from constructs_lambdaperm import (
     CrossAccountPermission,
     FunctionUrlPermission,
     OrgPermission,
+    PermissionGuard,
     PermissionValidationError,
     ResourcePolicy,
     S3InvokePermission,
@@ -415,6 +416,17 @@ def test_another_synth_writes_the_same_document() -> None:
         return json.dumps(_resources(template, DOCUMENT), sort_keys=True)
 
     assert build() == build()
+
+
+def test_a_guard_that_requires_this_librarys_constructs_sees_them_in_documents() -> None:
+    app = cdk.App()
+    cdk.Validations.of(app).add_plugins(PermissionGuard(require_constructs=True))
+    stack = cdk.Stack(app, "Api", env=ENV)
+    fn = _function(stack, "Orders")
+    use_resource_policy(stack)
+    CrossAccountPermission(stack, "Partner", function=fn, principal=PARTNER)
+    app.synth()
+    assert plugin_violations(app) == []
 
 
 def test_deploy_time_principals_take_the_kind_their_construct_grants_to() -> None:

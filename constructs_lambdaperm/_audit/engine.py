@@ -492,8 +492,9 @@ def _document_path(policy: ResourcePolicy, stacks: Mapping[str, AuditStack]) -> 
 def _by_library(stack: AuditStack, path: str | None) -> bool | None:
     if stack.library_paths is None or path is None:
         return None
+    # A permission's path is below its grant's; a document statement's is the grant's own.
     parts = path.split("/")
-    return any("/".join(parts[:depth]) in stack.library_paths for depth in range(1, len(parts)))
+    return any("/".join(parts[:depth]) in stack.library_paths for depth in range(1, len(parts) + 1))
 
 
 def _urls(template: StackTemplate, resolver: Resolver) -> Iterable[AppUrl]:
