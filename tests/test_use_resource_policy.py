@@ -26,6 +26,7 @@ from constructs_lambdaperm import (
     use_resource_policy,
 )
 from constructs_lambdaperm._cdk.resource_policy import logical_id
+from constructs_lambdaperm.testing import assert_can_invoke, assert_cannot_invoke
 
 ENV = cdk.Environment(account=ACCOUNT, region=REGION)
 PARTNER = "223456789012"
@@ -198,6 +199,33 @@ def test_the_consolidated_documents(
     assert plugin_violations(app) == []
     assert _resources(template, PERMISSION) == {}
     assert _resources(template, DOCUMENT) == snapshot_json
+
+
+def test_the_test_helpers_read_documents(mixed: tuple[cdk.App, dict[str, Any]]) -> None:
+    app, _ = mixed
+    assert_can_invoke(app, function="orders", principal=PARTNER)
+    assert_can_invoke(
+        app,
+        function="orders",
+        principal=PARTNER,
+        via_function_url=True,
+        function_url_auth_type="AWS_IAM",
+    )
+    assert_can_invoke(
+        app,
+        function="orders",
+        principal="s3.amazonaws.com",
+        source_arn="arn:aws:s3:::archive",
+        source_account=ACCOUNT,
+    )
+    assert_cannot_invoke(
+        app,
+        function="orders",
+        principal="s3.amazonaws.com",
+        source_arn="arn:aws:s3:::archive",
+        source_account=PARTNER,
+    )
+    assert_cannot_invoke(app, function="orders", principal="444455556666")
 
 
 def test_the_document_lets_in_exactly_whom_the_permissions_did(

@@ -85,7 +85,9 @@ def use_resource_policy(scope: IConstruct) -> None:
     :param scope: an ``App``, a ``Stage``, a ``Stack`` or any construct: the grants in it;
         or a function, version or alias (an ``IFunction``): the grants given it as their
         ``function``, wherever they are (for a function, also those given one of its versions
-        or aliases; a grant that names it by a string is not recognised).
+        or aliases; a grant that names it by a string is not recognised). Default: - none,
+        it is required: without a call, every grant makes ``AWS::Lambda::Permission``
+        resources.
     :raises PermissionValidationError: when a grant's document would be in another stack than
         an earlier grant's on the same function and qualifier, or a grant's principal or
         function cannot be written in a document.
