@@ -45,6 +45,7 @@ from .config import GuardConfig
 URL_TYPE = "AWS::Lambda::Url"
 
 __all__ = ["RESOURCE_POLICY_TYPE", "AuditReport", "AuditStack", "Place", "Reported", "audit"]
+"""``RESOURCE_POLICY_TYPE`` is read from here by the command line (it was defined here)."""
 
 _REFERENCE_KEYS = ("Ref", "Fn::GetAtt")
 
