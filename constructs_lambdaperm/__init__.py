@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     )
     from ._cdk.mirror import mirror_acknowledgements
     from ._cdk.plugin import PermissionGuard, enforce_policy_budget
+    from ._cdk.resource_policy import use_resource_policy
     from ._cdk.service_constructs import (
         AlexaSkillPermission,
         ApiGatewayInvokePermission,
@@ -75,6 +76,7 @@ __all__ = [
     "enforce_policy_budget",
     "mirror_acknowledgements",
     "resource_policies",
+    "use_resource_policy",
 ]
 
 _CDK_NAMES = {
@@ -91,6 +93,7 @@ _CDK_NAMES = {
     "enforce_policy_budget": "_cdk.plugin",
     "PermissionGuard": "_cdk.plugin",
     "mirror_acknowledgements": "_cdk.mirror",
+    "use_resource_policy": "_cdk.resource_policy",
 }
 """The constructs, loaded with aws_cdk on first use, by the private module that holds each."""
 

@@ -1,7 +1,10 @@
 """Every example synthesizes with the real CDK CLI, the CDK's built-in CloudFormation validation
-on (its findings made errors), and passes cfn-lint with no finding on a Lambda permission.
+on (its findings made errors), and passes cfn-lint with no finding on a Lambda permission or
+resource policy.
 
-This is the one test that pays for the built-in validation (about 2.5 s) and for the CLI.
+This is the one test that pays for the built-in validation (about 2.5 s) and for the CLI. The
+migration example runs in its final state (its default) and in the state of its first step;
+its states are compared request by request in tests/test_migration.py.
 """
 
 from __future__ import annotations
@@ -18,6 +21,11 @@ from conftest import ROOT
 
 EXAMPLES = sorted((ROOT / "examples").glob("*.py"))
 CDK = ROOT / "node_modules" / ".bin" / "cdk"
+CONTEXTS: dict[str, list[dict[str, str]]] = {
+    "migrate_to_resource_policy": [{}, {"migration": "retain"}]
+}
+"""The context values each example is synthesized with (default: once, with none)."""
+POLICY_TYPES = ("AWS::Lambda::Permission", "AWS::Lambda::ResourcePolicy")
 
 
 @pytest.fixture(scope="module")
@@ -27,35 +35,56 @@ def assemblies(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
     built: dict[str, Path] = {}
     for example in EXAMPLES:
-        outdir = tmp_path_factory.mktemp(example.stem)
-        result = subprocess.run(
-            [
-                str(CDK),
-                "synth",
-                "--quiet",
-                "--app",
-                f"{sys.executable} {example}",
-                "--output",
-                str(outdir),
-                # Built-in validation findings become errors instead of warnings.
-                "--context",
-                "@aws-cdk/core:validateAgainstDefaultRules=true",
-            ],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            timeout=300,
-        )
-        assert result.returncode == 0, result.stderr
-        assert "Node 20 is end-of-life" not in result.stderr
-        assert "Template validation found issues" not in result.stderr, result.stderr
-        built[example.stem] = outdir
+        for context in CONTEXTS.get(example.stem, [{}]):
+            name = "-".join([example.stem, *context.values()])
+            outdir = tmp_path_factory.mktemp(name)
+            values = [
+                arg for key, value in context.items() for arg in ("--context", f"{key}={value}")
+            ]
+            result = subprocess.run(
+                [
+                    str(CDK),
+                    "synth",
+                    "--quiet",
+                    "--app",
+                    f"{sys.executable} {example}",
+                    "--output",
+                    str(outdir),
+                    # Built-in validation findings become errors instead of warnings.
+                    "--context",
+                    "@aws-cdk/core:validateAgainstDefaultRules=true",
+                    *values,
+                ],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            assert result.returncode == 0, result.stderr
+            assert "Node 20 is end-of-life" not in result.stderr
+            assert "Template validation found issues" not in result.stderr, result.stderr
+            built[name] = outdir
     return built
 
 
 def test_there_is_an_example() -> None:
-    assert [e.name for e in EXAMPLES] == ["app.py"]
+    assert [e.name for e in EXAMPLES] == ["app.py", "migrate_to_resource_policy.py"]
+
+
+def test_the_migration_runs_in_both_states(assemblies: dict[str, Path]) -> None:
+    kinds = {}
+    for name in ("migrate_to_resource_policy", "migrate_to_resource_policy-retain"):
+        template = json.loads((assemblies[name] / "Orders.template.json").read_text())
+        kinds[name] = {
+            (r["Type"], r.get("DeletionPolicy"))
+            for r in template["Resources"].values()
+            if r["Type"] in POLICY_TYPES
+        }
+    assert kinds == {
+        "migrate_to_resource_policy": {("AWS::Lambda::ResourcePolicy", None)},
+        "migrate_to_resource_policy-retain": {("AWS::Lambda::Permission", "Retain")},
+    }
 
 
 def test_builtin_validation_ran_and_found_nothing(assemblies: dict[str, Path]) -> None:
@@ -70,7 +99,9 @@ def test_builtin_validation_ran_and_found_nothing(assemblies: dict[str, Path]) -
         assert list(outdir.glob("*.template.json"))
 
 
-def test_cfn_lint_finds_nothing_on_lambda_permissions(assemblies: dict[str, Path]) -> None:
+def test_cfn_lint_finds_nothing_on_lambda_permissions_and_policies(
+    assemblies: dict[str, Path],
+) -> None:
     from cfnlint.api import ManualArgs, lint_file
 
     for outdir in assemblies.values():
@@ -79,7 +110,7 @@ def test_cfn_lint_finds_nothing_on_lambda_permissions(assemblies: dict[str, Path
             permissions = {
                 logical_id
                 for logical_id, resource in template["Resources"].items()
-                if resource["Type"] == "AWS::Lambda::Permission"
+                if resource["Type"] in POLICY_TYPES
             }
             assert permissions, template_file
             matches = lint_file(

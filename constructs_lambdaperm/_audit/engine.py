@@ -5,7 +5,11 @@ and template files (``lambdaperm lint``), so both apply the same rules with the 
 acknowledgements:
 
 - every rule that applies to one permission (LP1xx, LP3xx), on its values resolved as far as
-  the app tells (``_readers.references``);
+  the app tells (``_readers.references``), and on each permission an
+  ``AWS::Lambda::ResourcePolicy`` statement stands for (``_policy.documents``): a rule whose
+  verdict a part of the statement no AddPermission parameter expresses may change (a
+  condition such as ``aws:SourceIp``, a Deny statement of the document) reports it as not
+  evaluated, never passed and never refused for that;
 - the policy rules (LP401, LP402) on each function's and qualifier's whole policy;
 - the app-level rules (LP601-LP611) on every grant at once;
 - the acknowledgements themselves: LP501 for one that cannot be honoured, LP502 for one that
@@ -23,19 +27,25 @@ from typing import Any
 from .. import _rules
 from .._core import tokens
 from .._core.findings import ACKNOWLEDGED_RULES, Finding, Rule, Severity
+from .._core.model import Permission
+from .._policy import documents as _documents
+from .._policy import render
 from .._policy.policies import PolicyStatement, ResourcePolicy, permission_of, policies_of
+from .._readers.documents import RESOURCE_POLICY_TYPE
 from .._readers.references import Resolver
 from .._readers.stacks import StackTemplate, concrete
-from .._readers.targets import Target
 from .._readers.template import PERMISSION_TYPE, branches
 from .._rules.acknowledgements import STALE_ACKNOWLEDGEMENT, check_acknowledgements
 from .._rules.app import BLOCKED, AppDocument, AppGrant, AppUrl, AppView, Site, check_app
 from .._rules.budget import check_policy
+from .._rules.security import PUBLIC
 from .acknowledgements import Acknowledgement, Acknowledgements, from_metadata, honoured
 from .config import GuardConfig
 
 URL_TYPE = "AWS::Lambda::Url"
-RESOURCE_POLICY_TYPE = "AWS::Lambda::ResourcePolicy"
+
+__all__ = ["RESOURCE_POLICY_TYPE", "AuditReport", "AuditStack", "Place", "Reported", "audit"]
+"""``RESOURCE_POLICY_TYPE`` is read from here by the command line (it was defined here)."""
 
 _REFERENCE_KEYS = ("Ref", "Fn::GetAtt")
 
@@ -137,15 +147,26 @@ def audit(
         return full
 
     policies = policies_of(templates, resolver, load=load)
-    grants = [
-        _grant(statement, policy, by_key[statement.stack], loaded[statement.stack])
+    places = _Places(by_key)
+    entries = [
+        entry
         for policy in policies
-        for statement in policy.statements
+        for index, statement in enumerate(policy.statements)
+        for entry in _entries(statement, index, policy, by_key[statement.stack], loaded, places)
     ]
+    grants = [entry.grant for entry in entries]
     view = AppView(
         grants=grants,
         urls=[url for t in templates for url in _urls(t, resolver)],
-        documents=[doc for t in templates for doc in _documents(t, resolver)],
+        documents=[
+            AppDocument(
+                site=Site(p.document_stack, p.document_logical_id, _document_path(p, by_key)),
+                function=p.function,
+                qualifier=p.qualifier,
+            )
+            for p in policies
+            if p.document_stack is not None and p.document_logical_id is not None
+        ],
         allowed_accounts=config.allowed_accounts,
         allowed_org_ids=config.allowed_org_ids,
         require_constructs=config.require_constructs,
@@ -155,19 +176,30 @@ def audit(
         + [a for stack in stacks for a in stack.acknowledged]
         + [a for facts in loaded.values() for a in facts.acknowledged]
     )
-    places = _Places(by_key)
     found: list[tuple[Finding, tuple[Place, ...], list[str | None]]] = []
-    for grant in grants:
-        place = places.resource(grant.site.stack, grant.site.logical_id)
-        worlds = loaded[grant.site.stack].branches.get(grant.site.logical_id)
-        checked = (
-            _rules.check(grant.permission)
-            if worlds is None
-            else _branch_findings(worlds, resolver, by_key[grant.site.stack].template)
+    by_part: dict[tuple[str, ...], _Entry] = {}
+    for entry in entries:
+        by_part[entry.key] = entry
+        place = entry.place
+        worlds = (
+            loaded[entry.grant.site.stack].branches.get(entry.grant.site.logical_id)
+            if not entry.grant.document
+            else None
         )
-        found.extend((f, (place,), [place.construct_path]) for f in checked)
+        checked = (
+            _rules.check(entry.grant.permission)
+            if worlds is None
+            else _branch_findings(worlds, resolver, by_key[entry.grant.site.stack].template)
+        )
+        found.extend((entry.decided(f), (place,), [place.construct_path]) for f in checked)
+    for policy in policies:
+        found.extend(_unread(policy, places))
     for finding in check_app(view):
-        stack, logical_id = finding.location
+        known = by_part.get(finding.location)
+        if known is not None:
+            found.append((known.decided(finding), (known.place,), [known.place.construct_path]))
+            continue
+        stack, logical_id = finding.location[:2]
         place = places.resource(stack, logical_id)
         found.append((finding, (place,), [place.construct_path]))
     for policy in policies:
@@ -284,9 +316,21 @@ class _StackFacts:
         acknowledged: list[Acknowledgement] = []
         found_branches: dict[str, Sequence[Branch]] = {}
         for logical_id, resource in template.resources.items():
-            if not isinstance(resource, Mapping) or resource.get("Type") != PERMISSION_TYPE:
+            if not isinstance(resource, Mapping):
                 continue
-            referenced = _referenced(resource.get("Properties", {}).get("SourceArn"))
+            if resource.get("Type") == RESOURCE_POLICY_TYPE:
+                # Acknowledgements in a document's Metadata accept findings on all of it.
+                metadata = resource.get("Metadata")
+                acks = metadata.get(ACKNOWLEDGED_RULES) if isinstance(metadata, Mapping) else None
+                if isinstance(acks, Mapping):
+                    acknowledged.extend(from_metadata(acks, template.key, logical_id))
+                continue
+            if resource.get("Type") != PERMISSION_TYPE:
+                continue
+            properties = resource.get("Properties")
+            referenced = _referenced(
+                properties.get("SourceArn") if isinstance(properties, Mapping) else None
+            )
             target = template.resources.get(referenced or "")
             if isinstance(target, Mapping) and isinstance(target.get("Type"), str):
                 source_types[logical_id] = str(target["Type"])
@@ -294,7 +338,6 @@ class _StackFacts:
             acks = metadata.get(ACKNOWLEDGED_RULES) if isinstance(metadata, Mapping) else None
             if isinstance(acks, Mapping):
                 acknowledged.extend(from_metadata(acks, template.key, logical_id))
-            properties = resource.get("Properties")
             if isinstance(properties, Mapping) and "Fn::If" in json.dumps(properties):
                 condition = resource.get("Condition")
                 assumed = {condition: True} if isinstance(condition, str) else {}
@@ -356,30 +399,151 @@ def _referenced(value: Any) -> str | None:
     return None
 
 
-def _grant(
-    statement: PolicyStatement, policy: ResourcePolicy, stack: AuditStack, facts: _StackFacts
-) -> AppGrant:
+@dataclass(frozen=True)
+class _Entry:
+    """One permission the guard checks, where its findings are shown and what decides them.
+
+    An AWS::Lambda::Permission's, or one of those a document statement stands for.
+    """
+
+    grant: AppGrant
+    place: Place
+    key: tuple[str, ...]
+    unexpressed: tuple[_documents.Unexpressed, ...] = ()
+
+    def decided(self, finding: Finding) -> Finding:
+        """``finding``, not evaluated when a part of the statement it cannot read may change it."""
+        if not finding.evaluated:
+            return finding
+        reasons = [
+            u.element for u in self.unexpressed if u.rules is None or finding.rule.id in u.rules
+        ]
+        if not reasons:
+            return finding
+        return replace(
+            finding,
+            evaluated=False,
+            message=(
+                f"{finding.message}; not decided: the document statement also has "
+                f"{', '.join(reasons)}, which no AddPermission parameter expresses and which "
+                "may narrow it"
+            ),
+            fix="nothing to do at synth: check what the statement allows with its conditions",
+        )
+
+
+def _entries(
+    statement: PolicyStatement,
+    index: int,
+    policy: ResourcePolicy,
+    stack: AuditStack,
+    loaded: Mapping[str, _StackFacts],
+    places: _Places,
+) -> list[_Entry]:
+    """The permissions of one statement, each as a grant of the app with its place."""
+    facts = loaded[statement.stack]
     template = stack.template
-    meaning = {k: v for k, v in statement.statement.items() if k != "Sid"}
-    return AppGrant(
-        site=Site(statement.stack, statement.logical_id, statement.path),
-        permission=statement.permission,
-        meaning=json.dumps(meaning, sort_keys=True),
-        function=policy.function,
-        qualifier=policy.qualifier,
-        function_defined=policy.function_stack is not None,
-        stack_account=template.account if concrete(template.account) else None,
-        stack_region=template.region if concrete(template.region) else None,
-        source_type=facts.source_types.get(statement.logical_id),
-        by_library=_by_library(stack, statement.path),
-    )
+    base = places.resource(statement.stack, statement.logical_id)
+    reading = statement._reading
+    unexpressed = reading.unexpressed if reading is not None else ()
+    entries: list[_Entry] = []
+    for number, permission in enumerate(statement.permissions):
+        path = statement.path
+        part: str | None = None
+        place = base
+        if statement.from_document:
+            part = f"{index}.{number}"
+            grants = statement.grants
+            if grants:
+                path = grants[number]
+                place = replace(base, construct_path=path)
+        meaning = _meaning(statement, permission, unexpressed)
+        grant = AppGrant(
+            site=Site(statement.stack, statement.logical_id, path, part),
+            permission=permission,
+            meaning=meaning,
+            function=policy.function,
+            qualifier=policy.qualifier,
+            function_defined=policy.function_stack is not None,
+            stack_account=template.account if concrete(template.account) else None,
+            stack_region=template.region if concrete(template.region) else None,
+            source_type=None
+            if statement.from_document
+            else facts.source_types.get(statement.logical_id),
+            by_library=_by_library(stack, path),
+            document=statement.from_document,
+        )
+        key = (statement.stack, statement.logical_id) + ((part,) if part is not None else ())
+        entries.append(_Entry(grant, place, key, unexpressed))
+    return entries
+
+
+def _meaning(
+    statement: PolicyStatement,
+    permission: Permission,
+    unexpressed: Sequence[_documents.Unexpressed],
+) -> str:
+    """The statement without its Sid, as JSON: equal for grants that allow the same."""
+    if not statement.from_document:
+        meaning = {k: v for k, v in statement.statement.items() if k != "Sid"}
+        return json.dumps(meaning, sort_keys=True)
+    # A document's permission names the function by its ARN: no partition is needed.
+    rendered = {k: v for k, v in render.statement(permission, sid="").items() if k != "Sid"}
+    if unexpressed:
+        return json.dumps([rendered, sorted(u.element for u in unexpressed)], sort_keys=True)
+    return json.dumps(rendered, sort_keys=True)
+
+
+def _unread(
+    policy: ResourcePolicy, places: _Places
+) -> list[tuple[Finding, tuple[Place, ...], list[str | None]]]:
+    """A not-evaluated finding for each document or statement that cannot be read as permissions.
+
+    Who it lets invoke is not checked, and that is said.
+    """
+    if not policy.from_document or policy.document_stack is None:
+        return []
+    assert policy.document_logical_id is not None
+    place = places.resource(policy.document_stack, policy.document_logical_id)
+    found: list[tuple[Finding, tuple[Place, ...], list[str | None]]] = []
+    for problem in policy.problems:
+        finding = PUBLIC.finding(
+            f"{_show(place)} cannot be read: {problem}; who its policy lets invoke the "
+            "function is not checked",
+            parameter="PolicyDocument",
+            fix="write the PolicyDocument as a JSON object in the template",
+            evaluated=False,
+        )
+        found.append((finding, (place,), [place.construct_path]))
+    for statement in policy.statements:
+        reading = statement._reading
+        if reading is None or reading.permissions or reading.effect == "Deny":
+            continue
+        what = ", ".join(u.element for u in reading.unexpressed) or "its elements"
+        finding = PUBLIC.finding(
+            f"statement {statement.sid or '(no Sid)'} of {_show(place)} has {what}, which no "
+            "AddPermission parameter expresses: who it lets invoke the function is not checked",
+            parameter="Principal",
+            fix="nothing to do at synth: check what the statement allows",
+            evaluated=False,
+        )
+        found.append((finding, (place,), [place.construct_path]))
+    return found
+
+
+def _document_path(policy: ResourcePolicy, stacks: Mapping[str, AuditStack]) -> str | None:
+    stack = stacks.get(policy.document_stack or "")
+    if stack is None or policy.document_logical_id is None:
+        return None
+    return stack.template.paths.get(policy.document_logical_id)
 
 
 def _by_library(stack: AuditStack, path: str | None) -> bool | None:
     if stack.library_paths is None or path is None:
         return None
+    # A permission's path is below its grant's; a document statement's is the grant's own.
     parts = path.split("/")
-    return any("/".join(parts[:depth]) in stack.library_paths for depth in range(1, len(parts)))
+    return any("/".join(parts[:depth]) in stack.library_paths for depth in range(1, len(parts) + 1))
 
 
 def _urls(template: StackTemplate, resolver: Resolver) -> Iterable[AppUrl]:
@@ -395,19 +559,6 @@ def _urls(template: StackTemplate, resolver: Resolver) -> Iterable[AppUrl]:
             function=target.arn,
             qualifier=qualifier,
             auth_type=auth,
-        )
-
-
-def _documents(template: StackTemplate, resolver: Resolver) -> Iterable[AppDocument]:
-    for logical_id, resource in sorted(template.resources.items()):
-        if not isinstance(resource, Mapping) or resource.get("Type") != RESOURCE_POLICY_TYPE:
-            continue
-        properties = resource.get("Properties") or {}
-        target: Target = resolver.function_target(properties.get("ResourceArn"), template)
-        yield AppDocument(
-            site=Site(template.key, logical_id, template.paths.get(logical_id)),
-            function=target.arn,
-            qualifier=target.qualifier,
         )
 
 
@@ -446,6 +597,11 @@ class _Places:
             function = self.resource(policy.function_stack, policy.function_logical_id)
             places.append(function)
             scope = function.construct_path
+        if policy.document_stack is not None and policy.document_logical_id is not None:
+            document = self.resource(policy.document_stack, policy.document_logical_id)
+            if document.stack != policy.function_stack or scope is None:
+                places.append(document)
+            return tuple(places), scope or document.construct_path
         by_stack: dict[str, list[PolicyStatement]] = {}
         for statement in policy.statements:
             by_stack.setdefault(statement.stack, []).append(statement)

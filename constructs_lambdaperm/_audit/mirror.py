@@ -68,6 +68,8 @@ def suppressions(
     urls = _urls(stacks, resolver)
     found: dict[Site, dict[tuple[str, str], Suppression]] = {}
     for policy in policies:
+        if policy.from_document:
+            continue  # the other tools check AWS::Lambda::Permission resources only
         for statement in policy.statements:
             for rule, reason in _accepted(statement, acknowledged):
                 for equivalent in equivalents_of(rule.id, tools):
@@ -89,6 +91,8 @@ def _reason(rule: Rule, reason: str) -> str:
 
 def _accepted(statement: PolicyStatement, acknowledged: Acknowledged) -> Iterable[tuple[Rule, str]]:
     """The statement's findings that another tool also flags and an acknowledgement accepts."""
+    if statement.permission is None:
+        return
     findings = sorted(
         (f for f in _rules.check(statement.permission) if f.evaluated),
         key=lambda f: f.rule.id,
@@ -115,6 +119,8 @@ def _sites(
     urls: Mapping[tuple[str, str | None], Sequence[tuple[Site, str | None]]],
 ) -> Iterable[Site]:
     permission = statement.permission
+    if permission is None:
+        return
     for target in equivalent.targets:
         if target is Target.PERMISSION:
             yield Site(statement.stack, statement.logical_id)
@@ -122,7 +128,9 @@ def _sites(
             yield from (
                 Site(other.stack, other.logical_id)
                 for other in policy.statements
-                if other is not statement and _is_companion_of(other.permission, permission)
+                if other is not statement
+                and other.permission is not None
+                and _is_companion_of(other.permission, permission)
             )
         elif target is Target.URL:
             wanted = permission.function_url_auth_type

@@ -2,7 +2,8 @@
 
 Nothing is synthesized. One walk of the tree (``find_all``) finds every stack, every
 ``AWS::Lambda::Permission`` (``CfnPermission`` or a plain ``CfnResource`` of that type), every
-``AWS::Lambda::Url``, the resources a permission can refer to (functions, aliases, versions,
+``AWS::Lambda::ResourcePolicy`` (with its ``Metadata``), every ``AWS::Lambda::Url``, the
+resources a permission can refer to (functions, aliases, versions,
 and sources such as buckets and topics), the exports and the parameters. Each stack's values
 are then resolved to CloudFormation intrinsics in one ``Stack.resolve`` call, so the cost grows
 with the number of resources, not with the number of calls into the CDK per permission.
@@ -23,6 +24,7 @@ import aws_cdk as cdk
 from aws_cdk import aws_lambda
 from constructs import IConstruct
 
+from .._readers.documents import GRANTS_METADATA, RESOURCE_POLICY_TYPE
 from .._readers.resources import KINDS
 from .._readers.stacks import StackTemplate
 from .._readers.template import PERMISSION_TYPE
@@ -79,6 +81,7 @@ class _StackNodes:
         self.stack = stack
         self.permissions: list[cdk.CfnResource] = []
         self.urls: list[cdk.CfnResource] = []
+        self.documents: list[cdk.CfnResource] = []
         self.resources: list[tuple[cdk.CfnResource, str]] = []
         self.outputs: list[cdk.CfnOutput] = []
         self.parameters: list[cdk.CfnParameter] = []
@@ -143,6 +146,8 @@ def _assign(nodes: list[IConstruct]) -> list[_StackNodes]:
                 current.permissions.append(node)
             elif resource_type == URL_TYPE:
                 current.urls.append(node)
+            elif resource_type == RESOURCE_POLICY_TYPE:
+                current.documents.append(node)
             elif resource_type in _WANTED_TYPES:
                 current.resources.append((node, resource_type))
         elif isinstance(node, cdk.CfnOutput):
@@ -162,6 +167,10 @@ def _read(entry: _StackNodes) -> tuple[StackTemplate, Mapping[str, IConstruct]]:
         "env": [stack.account, stack.region, stack.stack_name],
         "permissions": [[p.logical_id, p._cfn_properties] for p in entry.permissions],
         "urls": [[u.logical_id, u._cfn_properties] for u in entry.urls],
+        "documents": [
+            [d.logical_id, d._cfn_properties, d.get_metadata(GRANTS_METADATA)]
+            for d in entry.documents
+        ],
         "resources": [
             [
                 r.logical_id,
@@ -188,6 +197,15 @@ def _read(entry: _StackNodes) -> tuple[StackTemplate, Mapping[str, IConstruct]]:
     for (logical_id, properties), node in zip(resolved["urls"], entry.urls, strict=True):
         renamed = {_pascal(k): v for k, v in (properties or {}).items()}
         resources[logical_id] = {"Type": URL_TYPE, "Properties": renamed}
+        nodes[logical_id] = node
+    for (logical_id, properties, grants), node in zip(
+        resolved["documents"], entry.documents, strict=True
+    ):
+        renamed = {_pascal(k): v for k, v in (properties or {}).items()}
+        document: dict[str, Any] = {"Type": RESOURCE_POLICY_TYPE, "Properties": renamed}
+        if grants is not None:
+            document["Metadata"] = {GRANTS_METADATA: grants}
+        resources[logical_id] = document
         nodes[logical_id] = node
     for (logical_id, properties), (node, resource_type) in zip(
         resolved["resources"], entry.resources, strict=True

@@ -122,6 +122,8 @@ class CrossAccountPermission(Grant):
         CrossAccountPermission(stack, "Partner", function=fn, principal="223456789012")
     """
 
+    _PRINCIPAL_KEY: ClassVar[str | None] = "AWS"
+
     def __init__(
         self,
         scope: Construct,
@@ -238,6 +240,8 @@ class FunctionUrlPermission(Grant):
             principal="arn:aws:iam::223456789012:role/caller",
         )
     """
+
+    _PRINCIPAL_KEY: ClassVar[str | None] = "AWS"
 
     _PARAMETER_NAMES: ClassVar[Mapping[str, str]] = {
         **COMMON_NAMES,

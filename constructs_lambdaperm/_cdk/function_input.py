@@ -138,7 +138,7 @@ def _carried_qualifier(function: FunctionInput) -> str | None:
 
 
 def depend_on_alias(
-    resources: Sequence[aws_lambda.CfnPermission], function: aws_lambda.IFunction, alias: str
+    resources: Sequence[cdk.CfnResource], function: aws_lambda.IFunction, alias: str
 ) -> None:
     """Make ``resources`` depend on ``function``'s alias ``alias``, if the app defines it.
 
@@ -156,7 +156,7 @@ class _AliasDependency:
 
     def __init__(
         self,
-        resources: Sequence[aws_lambda.CfnPermission],
+        resources: Sequence[cdk.CfnResource],
         function: aws_lambda.IFunction,
         alias: str,
     ) -> None:

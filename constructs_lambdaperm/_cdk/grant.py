@@ -41,6 +41,7 @@ from .._rules import intent
 from .acknowledge import record_acknowledgements
 from .function_input import FunctionInput, FunctionTarget, depend_on_alias, function_target
 from .plugin import register_grant
+from .resource_policy import Emitted, in_document, into_document, track
 
 COMMON_NAMES: Mapping[str, str] = {
     "FunctionName": "function",
@@ -54,6 +55,10 @@ class Grant(Construct):
     """What every construct shares: emit checked permissions, keep the findings."""
 
     _PARAMETER_NAMES: ClassVar[Mapping[str, str]] = COMMON_NAMES
+    _PRINCIPAL_KEY: ClassVar[str | None] = None
+    """How a policy document writes a principal known only at deploy time (``AWS`` or
+    ``Service``): the kind the construct grants to. ``None``: such a principal is refused in a
+    document (AddPermission decides its kind at deploy time; a document cannot)."""
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
@@ -68,16 +73,26 @@ class Grant(Construct):
         # Every permission of the app is checked once, at synth, by the guard (ours and others');
         # the grant is recorded as this library's. The scope, not self: scopes already seen
         # cost no call into the CDK.
-        register_grant(scope, id, self._PARAMETER_NAMES)
+        self._root, self._path = register_grant(scope, id, self._PARAMETER_NAMES)
         self._scope = scope
+        self._function: FunctionInput | None = None
+        self._emitted: list[Emitted] = []
         self.permissions: list[aws_lambda.CfnPermission] = []
-        """The ``AWS::Lambda::Permission`` resources this construct made."""
+        """The ``AWS::Lambda::Permission`` resources this construct made; empty when its
+        statements are in an ``AWS::Lambda::ResourcePolicy`` (``use_resource_policy``)."""
+        self.resource_policy: aws_lambda.CfnResourcePolicy | None = None
+        """The ``AWS::Lambda::ResourcePolicy`` that holds this construct's statements, when it
+        grants under a scope given to ``use_resource_policy`` (the document is shared by every
+        such grant on the same function and qualifier). Default: - ``None``, the grant made
+        ``AWS::Lambda::Permission`` resources (``permissions``)."""
         self.findings: list[Finding] = []
         """Every finding on this grant, including what could not be checked at synth; a
         finding repeated by the grant's permissions (a function URL's two) is listed once."""
+        track(self)
 
     def _target(self, function: FunctionInput, qualifier: str | None) -> FunctionTarget:
         """The ``function`` and ``qualifier`` props, as FunctionName and its qualifier."""
+        self._function = function
         return function_target(function, qualifier)
 
     def _emit(
@@ -95,10 +110,15 @@ class Grant(Construct):
         elsewhere = intent.function_in_stack_account(
             target.function_name, target.account, facts.account
         )
-        checked = [(child_id, p, _rules.check(self._readable(p))) for child_id, p in permissions]
+        readable = [(child_id, p, self._readable(p)) for child_id, p in permissions]
+        checked = [(child_id, p, _rules.check(read)) for child_id, p, read in readable]
         own = [f for f in (*findings, *target.findings, elsewhere) if f is not None]
         self.findings = _once(own + [f for _, _, found in checked for f in found])
         self._raise_if_invalid(self.findings)
+        batch = Emitted(target, tuple(readable))
+        if in_document(self):
+            into_document(self, batch)
+            return []
         unsafe: list[tuple[aws_lambda.CfnPermission, list[Finding]]] = []
         emitted: list[aws_lambda.CfnPermission] = []
         for child_id, permission, found in checked:
@@ -106,6 +126,7 @@ class Grant(Construct):
             emitted.append(resource)
             unsafe.append((resource, [f for f in found if f.severity is Severity.UNSAFE]))
         self.permissions.extend(emitted)
+        self._emitted.append(batch)
         record_acknowledgements(self, unsafe)
         if target.function is not None and target.qualifier is not None:
             depend_on_alias(emitted, target.function, target.qualifier)

@@ -74,13 +74,16 @@ def enforce_policy_budget(scope: IConstruct) -> None:
     _scope(scope)
 
 
-def register_grant(scope: IConstruct, id: str, names: Mapping[str, str]) -> None:
+def register_grant(scope: IConstruct, id: str, names: Mapping[str, str]) -> tuple[IConstruct, str]:
     """Record a grant of this library made as ``id`` in ``scope``, and check its app.
 
-    ``names`` maps AddPermission parameters to the grant's properties, for messages.
+    ``names`` maps AddPermission parameters to the grant's properties, for messages. Returns
+    the app's root and the grant's construct path.
     """
     root, path = _scope(scope)
-    _LIBRARY.setdefault(root, {})[f"{path}/{id}" if path else id] = names
+    grant_path = f"{path}/{id}" if path else id
+    _LIBRARY.setdefault(root, {})[grant_path] = names
+    return root, grant_path
 
 
 def _scope(scope: IConstruct) -> tuple[IConstruct, str]:

@@ -58,6 +58,8 @@ def _known_account(resource: cdk.IResource | None, arn: str | None) -> str | Non
 class _ServiceGrant(Grant):
     """A grant to one service principal, tied to its source."""
 
+    _PRINCIPAL_KEY: ClassVar[str | None] = "Service"
+
     _PARAMETER_NAMES: ClassVar[Mapping[str, str]] = _SERVICE_NAMES
 
     def _grant_service(

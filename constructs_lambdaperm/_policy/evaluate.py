@@ -9,15 +9,26 @@ parts Lambda policies use:
   matches the service S;
 - actions: matched without regard to case, with the wildcards ``*`` and ``?`` (``lambda:*``,
   ``*``);
-- conditions: every key of every operator must hold. ``StringEquals`` compares exactly, with
-  case; ``StringLike`` with ``*`` and ``?``; ``ArnLike`` and ``ArnEquals`` compare the six
-  parts of an ARN one by one, and a wildcard does not cross the colons between the first five;
-  ``Bool`` compares ``true``/``false``. A key missing from the request fails the condition.
-  Condition keys are compared without regard to case, as IAM does.
+- conditions: every key of every operator must hold. A key given several values holds when
+  any of them matches (the values of one key are ORed, as IAM evaluates a list), and for a
+  negated operator when none does. ``StringEquals`` compares exactly, with case;
+  ``StringEqualsIgnoreCase`` without; ``StringLike`` with ``*`` and ``?``; ``ArnLike`` and
+  ``ArnEquals`` compare the six parts of an ARN one by one, and a wildcard does not cross the
+  colons between the first five; ``Bool`` compares ``true``/``false``; ``Null`` tests whether
+  the key is absent. The negated operators (``StringNotEquals``, ``StringNotEqualsIgnoreCase``,
+  ``StringNotLike``, ``ArnNotLike``, ``ArnNotEquals``) hold when no value matches. A key missing
+  from the request fails a condition, but holds a negated one and any ``...IfExists`` one, as
+  in IAM. Condition keys are compared without regard to case, as IAM does. An operator this
+  module does not know (``NumericLessThan``, ``IpAddress``, ``ForAnyValue:...``) leaves the
+  statement undecided, never passed or failed.
 
 A statement that holds deploy-time values (markers) may or may not apply: when the literal parts
-already rule it out it does not apply, otherwise the answer is undecided. A Deny statement that
-applies wins, as in IAM (Lambda writes only Allow statements).
+already rule it out it does not apply, otherwise the answer is undecided.
+
+Deny statements (an ``AWS::Lambda::ResourcePolicy`` document may hold them; AddPermission writes
+only Allow) only narrow: a request is allowed when an Allow statement applies and no Deny
+statement does. A Deny that applies wins; a Deny that may apply (undecided) makes an allowed
+request undecided; a Deny never allows anything.
 
 Only the function's policy is considered: a caller in the function's own account may also be
 allowed by its identity-based policy, and a caller in another account needs its own account's
@@ -125,10 +136,17 @@ class Request:
     """``lambda:FunctionUrlAuthType`` of the URL called. Default: - absent."""
     event_source_token: str | None = None
     """``lambda:EventSourceToken`` the caller presents. Default: - absent."""
+    other_keys: Mapping[str, str] | None = None
+    """Any other condition key of the request and its value (``aws:SourceIp``,
+    ``aws:PrincipalAccount``...), as a policy document may test them. Default: - none: such a
+    key is absent from the request."""
 
     def context(self) -> dict[str, str]:
         """The request's condition keys (lower case) and their values."""
-        keys = {
+        keys: dict[str, str | None] = {
+            str(k).lower(): v for k, v in (self.other_keys or {}).items()
+        }
+        keys |= {
             "aws:sourcearn": self.source_arn,
             "aws:sourceaccount": self.source_account,
             "aws:principalorgid": self.principal_org_id,
@@ -382,6 +400,10 @@ def _string_equals(expected: str, actual: str) -> bool:
     return expected == actual
 
 
+def _string_equals_ignore_case(expected: str, actual: str) -> bool:
+    return expected.lower() == actual.lower()
+
+
 def _string_like(expected: str, actual: str) -> bool:
     return _glob(expected, actual)
 
@@ -390,12 +412,19 @@ def _bool(expected: str, actual: str) -> bool:
     return expected.lower() == actual.lower()
 
 
-_OPERATORS: Mapping[str, tuple[Comparison, bool]] = {
-    "StringEquals": (_string_equals, False),
-    "StringLike": (_string_like, True),
-    "ArnLike": (arn_like, True),
-    "ArnEquals": (arn_like, True),
-    "Bool": (_bool, False),
+_OPERATORS: Mapping[str, tuple[Comparison, bool, bool]] = {
+    # operator: (comparison, wildcards, negated)
+    "StringEquals": (_string_equals, False, False),
+    "StringNotEquals": (_string_equals, False, True),
+    "StringEqualsIgnoreCase": (_string_equals_ignore_case, False, False),
+    "StringNotEqualsIgnoreCase": (_string_equals_ignore_case, False, True),
+    "StringLike": (_string_like, True, False),
+    "StringNotLike": (_string_like, True, True),
+    "ArnLike": (arn_like, True, False),
+    "ArnEquals": (arn_like, True, False),
+    "ArnNotLike": (arn_like, True, True),
+    "ArnNotEquals": (arn_like, True, True),
+    "Bool": (_bool, False, False),
 }
 
 
@@ -406,23 +435,42 @@ def _conditions(
     for operator, block in condition.items():
         if_exists = operator.endswith("IfExists")
         base = operator.removesuffix("IfExists")
-        if base not in _OPERATORS or not isinstance(block, Mapping):
+        if not isinstance(block, Mapping) or (base not in _OPERATORS and base != "Null"):
             results.append((None, f"the condition operator {operator} is not evaluated here"))
             continue
-        exact, wildcards = _OPERATORS[base]
         for key, expected in block.items():
             shown = ", ".join(tokens.describe(v) for v in _values(expected))
             actual = context.get(str(key).lower())
+            if base == "Null":
+                results.append(_null(operator, str(key), expected, actual))
+                continue
+            exact, wildcards, negated = _OPERATORS[base]
             if actual is None:
-                truth: Truth = if_exists
+                # IAM: an absent key fails a condition, but holds a negated or ...IfExists one.
+                truth: Truth = if_exists or negated
                 results.append((truth, f"{operator} {key}: the request has no {key}"))
                 continue
-            truth = _any(_match(v, actual, exact, wildcards=wildcards) for v in _values(expected))
-            if truth is True:
-                reason = f"{operator} {key}: {actual!r} matches {shown!r}"
-            elif truth is None:
+            matched = _any(_match(v, actual, exact, wildcards=wildcards) for v in _values(expected))
+            truth = _not(matched) if negated else matched
+            if matched is None:
                 reason = f"{operator} {key}: {shown!r} is known only at deploy time"
+            elif matched:
+                reason = f"{operator} {key}: {actual!r} matches {shown!r}"
             else:
                 reason = f"{operator} {key}: {actual!r} does not match {shown!r}"
             results.append((truth, reason))
     return results
+
+
+def _not(truth: Truth) -> Truth:
+    return None if truth is None else not truth
+
+
+def _null(operator: str, key: str, expected: Any, actual: str | None) -> tuple[Truth, str]:
+    """``Null``: ``true`` holds when the key is absent, ``false`` when it is present."""
+    wanted = [_bool("true", v) for v in _values(expected) if not tokens.is_unresolved(v)]
+    if len(wanted) != len(_values(expected)):
+        return None, f"{operator} {key}: its value is known only at deploy time"
+    holds = any(w == (actual is None) for w in wanted)
+    state = "absent" if actual is None else "present"
+    return holds, f"{operator} {key}: the key is {state}"

@@ -3,8 +3,10 @@
 Each ``AWS::Lambda::Permission`` of the stacks is read into the model
 (``_readers.template.permission_from_properties``), its values bounded by the references they
 hold (``_readers.references``), rendered as Lambda's statement (``render``), and put in the
-document of its function and qualifier. Pure Python: the stacks come from a template, a cloud
-assembly or a CDK app's tree, read by the layers around this one.
+document of its function and qualifier. Each ``AWS::Lambda::ResourcePolicy`` is a document of
+its own (``_readers.documents``): its statements as written, each read as the permissions it
+stands for (``documents.read_statement``). Pure Python: the stacks come from a template, a
+cloud assembly or a CDK app's tree, read by the layers around this one.
 """
 
 from __future__ import annotations
@@ -17,11 +19,12 @@ from typing import Any
 
 from .._core import bounds, tokens
 from .._core.model import INVOKE, Permission
+from .._readers.documents import Grant, TemplateDocument, is_document, read_document
 from .._readers.references import Resolver
 from .._readers.stacks import StackTemplate
 from .._readers.targets import Target
 from .._readers.template import PERMISSION_TYPE, permission_from_properties
-from . import render
+from . import documents, render
 from .evaluate import Evaluation, Request, evaluate
 
 _STRING_PROPERTIES = (
@@ -51,23 +54,52 @@ class PolicyStatement:
     random part is written as ``XXXXXXXXXXXX``."""
     statement: Mapping[str, Any]
     """The statement as Lambda writes it; deploy-time parts are ``${Token[...]}`` markers."""
-    permission: Permission
-    """The AddPermission request it comes from."""
+    permission: Permission | None
+    """The AddPermission request it comes from; for a statement of an
+    ``AWS::Lambda::ResourcePolicy`` document, the one request it stands for, or ``None`` when it
+    stands for several (a list of values) or none (a Deny...): see ``permissions``."""
     stack: str
-    """The stack that holds the permission: its construct path, or the template's name."""
+    """The stack that holds the resource: its construct path, or the template's name."""
     logical_id: str
-    """The ``AWS::Lambda::Permission`` resource's logical ID."""
+    """The logical ID of the ``AWS::Lambda::Permission`` (or ``AWS::Lambda::ResourcePolicy``)."""
     _paths: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+    permissions: tuple[Permission, ...] = ()
+    """The AddPermission requests it stands for: its ``permission``, or for a document
+    statement one per combination of its values (its principals, actions and the values of
+    each condition AddPermission has a parameter for). Empty for a Deny statement and one no
+    AddPermission request can express (``NotPrincipal``...). Default: - ``(permission,)``."""
+    from_document: bool = False
+    """Whether it is a statement of an ``AWS::Lambda::ResourcePolicy`` document.
+    Default: - ``False``, an ``AWS::Lambda::Permission``'s."""
+    _reading: documents.StatementReading | None = field(default=None, repr=False, compare=False)
+    _grants: tuple[Grant, ...] = field(default=(), repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if not self.permissions and self.permission is not None and not self.from_document:
+            object.__setattr__(self, "permissions", (self.permission,))
 
     @property
     def path(self) -> str | None:
-        """The construct path of the ``CfnPermission`` in a CDK app; ``None`` for templates."""
+        """The construct path of its resource in a CDK app; ``None`` for templates."""
         return self._paths.get(self.logical_id)
 
     @property
+    def grants(self) -> tuple[str, ...]:
+        """The construct paths of the grants behind a document statement, when known.
+
+        For a statement that ``use_resource_policy`` wrote, one per each of its
+        ``permissions``; empty otherwise.
+        """
+        return tuple(path for path, _ in self._grants)
+
+    @property
     def location(self) -> str:
-        """Where the permission is defined: its construct path, else stack and logical ID."""
-        return self.path or f"{self.stack}/{self.logical_id}"
+        """Where it is defined: its construct path, else stack and logical ID.
+
+        A document statement's location ends with its Sid.
+        """
+        where = self.path or f"{self.stack}/{self.logical_id}"
+        return f"{where} (Sid {self.sid})" if self.from_document else where
 
     def to_json(self) -> str:
         """The statement as compact JSON; deploy-time parts padded to their longest value."""
@@ -107,6 +139,25 @@ class ResourcePolicy:
     """The function's logical ID in ``function_stack``. Default: - defined elsewhere."""
     limit: int = render.POLICY_SIZE_LIMIT
     """The most bytes Lambda accepts: 20,480. Default: 20480."""
+    from_document: bool = False
+    """Whether the policy is an ``AWS::Lambda::ResourcePolicy`` document (the whole policy, as
+    written) rather than the statements ``AWS::Lambda::Permission`` resources add.
+    Default: - ``False``: made of permissions."""
+    document_stack: str | None = None
+    """For a document, the stack that holds the ``AWS::Lambda::ResourcePolicy``.
+    Default: - none, the policy is made of permissions."""
+    document_logical_id: str | None = None
+    """For a document, the logical ID of the ``AWS::Lambda::ResourcePolicy``.
+    Default: - none, the policy is made of permissions."""
+    problems: tuple[str, ...] = ()
+    """For a document, what could not be read of it (a ``PolicyDocument`` known only at deploy
+    time...): its statements are then not known. Default: - none."""
+    permissions_size: int | None = None
+    """For a document ``use_resource_policy`` wrote, the size in bytes the same grants take as
+    ``AWS::Lambda::Permission`` resources (one statement per permission, Sids generated by
+    CloudFormation; an upper bound like :attr:`size`): ``permissions_size - size`` is what
+    consolidating saved. Default: - ``None``, not known."""
+    _head: Mapping[str, Any] | None = field(default=None, repr=False, compare=False)
 
     @property
     def resource(self) -> str:
@@ -114,7 +165,13 @@ class ResourcePolicy:
         return self.function if self.qualifier is None else f"{self.function}:{self.qualifier}"
 
     def _document(self) -> dict[str, Any]:
-        return render.document([s.statement for s in self.statements])
+        if self._head is None:
+            return render.document([s.statement for s in self.statements])
+        # A document as written: its own keys in its order, its statements as read.
+        return {
+            key: [s.statement for s in self.statements] if key == "Statement" else value
+            for key, value in self._head.items()
+        }
 
     @property
     def document(self) -> dict[str, Any]:
@@ -159,6 +216,7 @@ class ResourcePolicy:
         via_function_url: bool = False,
         function_url_auth_type: str | None = None,
         event_source_token: str | None = None,
+        other_keys: Mapping[str, str] | None = None,
     ) -> Evaluation:
         """The verdict of every statement on a request (see :meth:`allows`)."""
         request = Request(
@@ -170,6 +228,7 @@ class ResourcePolicy:
             via_function_url=via_function_url,
             function_url_auth_type=function_url_auth_type,
             event_source_token=event_source_token,
+            other_keys=other_keys,
         )
         return evaluate([s.statement for s in self.statements], request)
 
@@ -184,6 +243,7 @@ class ResourcePolicy:
         via_function_url: bool = False,
         function_url_auth_type: str | None = None,
         event_source_token: str | None = None,
+        other_keys: Mapping[str, str] | None = None,
     ) -> bool:
         """Whether this policy allows ``principal`` to perform ``action``, as IAM decides it.
 
@@ -203,11 +263,14 @@ class ResourcePolicy:
             or ``NONE``). Default: - absent.
         :param event_source_token: ``lambda:EventSourceToken`` the caller presents.
             Default: - absent.
+        :param other_keys: any other condition key of the request and its value, for a
+            document's conditions (``{"aws:SourceIp": "203.0.113.7"}``). Default: - none.
         :raises PolicyEvaluationError: when the answer depends on a value known only at deploy
             time.
 
         Only this policy counts: callers in the function's account may also be allowed by
-        their identity-based policies.
+        their identity-based policies. A document's Deny statements only narrow: a request is
+        allowed when an Allow statement applies and no Deny statement does.
         """
         evaluation = self.evaluate(
             action,
@@ -218,6 +281,7 @@ class ResourcePolicy:
             via_function_url=via_function_url,
             function_url_auth_type=function_url_auth_type,
             event_source_token=event_source_token,
+            other_keys=other_keys,
         )
         if evaluation.allowed is None:
             undecided = [
@@ -238,18 +302,25 @@ def policies_of(
     *,
     load: Callable[[StackTemplate], StackTemplate] | None = None,
 ) -> list[ResourcePolicy]:
-    """Every permission of ``stacks``, rendered and grouped into one policy per target.
+    """Every permission of ``stacks`` grouped into one policy per target; every document too.
 
-    ``load``, when given, returns a stack with its permissions, for stacks given without them:
-    one stack's permissions at a time are then held, besides the rendered statements.
+    Each ``AWS::Lambda::ResourcePolicy`` is a policy of its own. ``load``, when given, returns
+    a stack with its permissions, for stacks given without them: one stack's permissions at a
+    time are then held, besides the rendered statements. Policies come sorted by function and
+    qualifier (a function's permissions before a document on it).
     """
     resolver = resolver or Resolver(stacks)
     groups: dict[tuple[str, str | None], list[PolicyStatement]] = {}
     targets: dict[tuple[str, str | None], Target] = {}
+    policies: list[ResourcePolicy] = []
     for given in stacks:
         stack = load(given) if load is not None else given
         for logical_id in sorted(stack.resources):
             resource = stack.resources[logical_id]
+            if is_document(resource):
+                read = read_document(resolver, stack, logical_id, resource)
+                policies.append(_document_policy(resolver, stack, read))
+                continue
             if not isinstance(resource, Mapping) or resource.get("Type") != PERMISSION_TYPE:
                 continue
             properties = resource.get("Properties") or {}
@@ -260,8 +331,7 @@ def policies_of(
             key = (target.arn, target.qualifier)
             groups.setdefault(key, []).append(statement)
             targets[key] = target
-    policies: list[ResourcePolicy] = []
-    for key in sorted(groups, key=lambda k: (k[0], k[1] or "")):
+    for key in groups:
         target = targets[key]
         defined_in = target.defined_in
         policies.append(
@@ -273,7 +343,94 @@ def policies_of(
                 function_logical_id=defined_in[1] if defined_in else None,
             )
         )
-    return policies
+    return sorted(
+        policies,
+        key=lambda p: (
+            p.function,
+            p.qualifier or "",
+            p.from_document,
+            p.document_stack or "",
+            p.document_logical_id or "",
+        ),
+    )
+
+
+def _document_policy(
+    resolver: Resolver, stack: StackTemplate, read: TemplateDocument
+) -> ResourcePolicy:
+    """The policy an ``AWS::Lambda::ResourcePolicy`` sets, statement by statement.
+
+    Each statement is read as the permissions it stands for.
+    """
+    target = read.target
+    defined_in = target.defined_in
+    statements: list[PolicyStatement] = []
+    permissions_size: int | None = None
+    if read.document is not None:
+        written = read.document["Statement"]
+        denies = documents.deny_narrowing(written)
+        as_permissions: list[dict[str, Any]] = []
+        for index, statement in enumerate(written):
+            reading = documents.read_statement(statement, target.arn, target.qualifier)
+            narrowing = [
+                documents.Unexpressed(f"the Deny statement {sid}", documents.WIDTH_RULES)
+                for sid in _deny_sids(reading.permissions, denies, statement)
+            ]
+            if narrowing:
+                reading = replace(reading, unexpressed=(*reading.unexpressed, *narrowing))
+            grants = read.grants[index] if read.grants is not None else ()
+            if len(grants) != len(reading.permissions):
+                grants = ()
+            sid = statement.get("Sid")
+            statements.append(
+                PolicyStatement(
+                    sid=sid if isinstance(sid, str) else "",
+                    statement=statement,
+                    permission=reading.permissions[0] if len(reading.permissions) == 1 else None,
+                    stack=stack.key,
+                    logical_id=read.logical_id,
+                    _paths=stack.paths,
+                    permissions=reading.permissions,
+                    from_document=True,
+                    _reading=reading,
+                    _grants=grants,
+                )
+            )
+            for permission, (_, logical_id) in zip(reading.permissions, grants, strict=False):
+                sid_text = render.sid_placeholder(resolver.stack_name(stack), logical_id)
+                as_permissions.append(
+                    render.statement(permission, sid=sid_text, partition=resolver.partition(stack))
+                )
+        if read.grants is not None and all(s._grants or not s.permissions for s in statements):
+            permissions_size = bounds.size(render.document(as_permissions))
+    return ResourcePolicy(
+        function=target.arn,
+        qualifier=target.qualifier,
+        statements=tuple(statements),
+        function_stack=defined_in[0] if defined_in else None,
+        function_logical_id=defined_in[1] if defined_in else None,
+        from_document=True,
+        document_stack=stack.key,
+        document_logical_id=read.logical_id,
+        problems=() if read.problem is None else (read.problem,),
+        permissions_size=permissions_size,
+        _head=read.document or {"Statement": []},
+    )
+
+
+def _deny_sids(
+    permissions: Sequence[Permission],
+    denies: Sequence[tuple[str, list[str]]],
+    statement: Mapping[str, Any],
+) -> list[str]:
+    if statement.get("Effect") == "Deny":
+        return []
+    found: list[str] = []
+    for permission in permissions:
+        for sid in documents.narrowed_by(permission, denies):
+            if sid not in found:
+                found.append(sid)
+    return found
 
 
 def permission_of(

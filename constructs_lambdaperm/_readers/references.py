@@ -46,6 +46,11 @@ class Resolver:
         text = self._values.text(value, stack, limit)
         return None if text is None else bounds.cap(text, limit)
 
+    def bounded_text(self, value: Any, stack: StackTemplate, limit: int) -> str | None:
+        """``value`` as text of at most ``limit`` characters; ``None`` when it is absent."""
+        text = self._values.text(value, stack, limit)
+        return None if text is None else bounds.cap(text, limit)
+
     def function_target(self, value: Any, stack: StackTemplate) -> Target:
         """The function and qualifier a FunctionName value designates."""
         return self._functions.target(value, stack)

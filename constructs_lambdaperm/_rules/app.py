@@ -7,7 +7,8 @@ template), as ``AppView`` describes it. The guard (``_audit``) builds the view f
 templates or template files and runs :func:`check_app`.
 
 Each check is a pure function ``AppView -> findings``; a finding's ``location`` is the
-``(stack, logical ID)`` of the resource it is reported on.
+``(stack, logical ID)`` of the resource it is reported on, and for one of the permissions a
+document statement stands for, which one (``Site.part``) as a third element.
 """
 
 from __future__ import annotations
@@ -39,6 +40,9 @@ class Site:
     """The resource's logical ID."""
     name: str | None = field(default=None, compare=False)
     """How messages name it: its construct path in a CDK app. Default: - stack/logical ID."""
+    part: str | None = None
+    """For one of the permissions an ``AWS::Lambda::ResourcePolicy`` statement stands for,
+    which one (``<statement>.<combination>``). Default: - the whole resource."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -65,6 +69,9 @@ class AppGrant:
     """The CloudFormation type of the app's resource that SourceArn references, if one."""
     by_library: bool | None = None
     """Whether one of this library's constructs made it; ``None`` when that cannot be told."""
+    document: bool = False
+    """Whether it is one of the permissions an ``AWS::Lambda::ResourcePolicy`` statement stands
+    for, rather than an ``AWS::Lambda::Permission``. Default: - ``False``."""
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -98,7 +105,8 @@ class AppView:
     """Everything the app-level rules look at."""
 
     grants: Sequence[AppGrant]
-    """Every statement granted by an ``AWS::Lambda::Permission``, in stack and ID order."""
+    """Every statement granted by an ``AWS::Lambda::Permission``, and every permission an
+    ``AWS::Lambda::ResourcePolicy`` statement stands for, in stack and ID order."""
     urls: Sequence[AppUrl] = ()
     """Every function URL."""
     documents: Sequence[AppDocument] = ()
@@ -129,6 +137,8 @@ def _app_rule(rule: Rule) -> Callable[[AppCheck], AppCheck]:
 
 
 def _at(finding: Finding, site: Site) -> Finding:
+    if site.part is not None:
+        return replace(finding, location=(site.stack, site.logical_id, site.part))
     return replace(finding, location=(site.stack, site.logical_id))
 
 
@@ -188,9 +198,10 @@ DUPLICATE = define(
 @_app_rule(DUPLICATE)
 def duplicate(view: AppView) -> Iterator[Finding]:
     """Each statement's meaning (all but the Sid) appears once per function and qualifier."""
-    first: dict[tuple[str, str | None, str], AppGrant] = {}
+    first: dict[tuple[str, str | None, str, bool], AppGrant] = {}
     for grant in view.grants:
-        key = (grant.function, grant.qualifier, grant.meaning)
+        # A document and permissions on one target are LP609's: the document replaces them.
+        key = (grant.function, grant.qualifier, grant.meaning, grant.document)
         earlier = first.setdefault(key, grant)
         if earlier is grant:
             continue
@@ -552,15 +563,17 @@ def foreign_function(view: AppView) -> Iterator[Finding]:
 BOTH_POLICY_KINDS = define(
     "LP609",
     Severity.ERROR,
-    title="A function, version or alias has either a ResourcePolicy or Permission resources",
+    title="A function, version or alias has one ResourcePolicy, or Permission resources",
     explanation=(
         "An AWS::Lambda::ResourcePolicy sets the whole policy document of its function, "
         "version or alias, and overwrites the statements AWS::Lambda::Permission resources "
-        "add to the same one (CloudFormation warns against using both)."
+        "add to the same one (CloudFormation warns against using both); a second "
+        "ResourcePolicy for the same one overwrites the first."
     ),
     fix=(
         "move the grants into the ResourcePolicy document (use_resource_policy(scope) does it "
-        "for this library's constructs), or remove the ResourcePolicy"
+        "for this library's constructs), or remove the ResourcePolicy; keep one "
+        "ResourcePolicy per function, version or alias"
     ),
     doc_url=RESOURCE_POLICY_CFN_URL,
 )
@@ -568,12 +581,26 @@ BOTH_POLICY_KINDS = define(
 
 @_app_rule(BOTH_POLICY_KINDS)
 def both_policy_kinds(view: AppView) -> Iterator[Finding]:
-    """No function and qualifier has both an AWS::Lambda::ResourcePolicy and permissions."""
+    """A function and qualifier has one AWS::Lambda::ResourcePolicy, or permissions."""
     by_target: dict[tuple[str, str | None], list[AppGrant]] = {}
     for grant in view.grants:
-        by_target.setdefault((grant.function, grant.qualifier), []).append(grant)
+        if not grant.document:
+            by_target.setdefault((grant.function, grant.qualifier), []).append(grant)
+    first: dict[tuple[str, str | None], AppDocument] = {}
     for document in view.documents:
-        grants = by_target.get((document.function, document.qualifier), [])
+        key = (document.function, document.qualifier)
+        earlier = first.setdefault(key, document)
+        if earlier is not document:
+            yield _at(
+                BOTH_POLICY_KINDS.finding(
+                    f"{_where(document.site)} and {_where(earlier.site)} are both the whole "
+                    "policy of the same function and qualifier: the one deployed last "
+                    "overwrites the other",
+                    value=document.function,
+                ),
+                document.site,
+            )
+        grants = by_target.get(key, [])
         if not grants:
             continue
         listed = ", ".join(_where(g.site) for g in grants[:5])

@@ -32,12 +32,16 @@ POLICY_TOO_LARGE = define(
         "Lambda refuses to add a statement when the function's policy (one per function, "
         "version and alias) would then be longer than 20,480 bytes of compact JSON: "
         "PolicyLengthExceededException, 'The final policy size (N) is bigger than the limit "
-        "(20480)'. The quota cannot be raised, and the deployment fails part way."
+        "(20480)'. An AWS::Lambda::ResourcePolicy document (PutResourcePolicy) has the same "
+        "limit. The quota cannot be raised, and the deployment fails part way."
     ),
     fix=(
         "replace per-resource statements with one wildcard statement (for API Gateway one "
         "SourceArn such as 'arn:aws:execute-api:REGION:ACCOUNT:API_ID/*/*/*' instead of one per "
-        "method), grant to an account or organization once, or spread grants over aliases"
+        "method), grant to an account or organization once, or spread grants over aliases; "
+        "for this library's grants, use_resource_policy(scope) writes one "
+        "AWS::Lambda::ResourcePolicy that lists in one statement the values of statements that "
+        "differ in one (every route's SourceArn), allowing exactly the same"
     ),
     doc_url=QUOTAS_URL,
 )
@@ -223,8 +227,8 @@ def _groups(statements: Sequence[SizedStatement]) -> Iterator[list[SizedStatemen
     for statement in statements:
         condition = statement.statement.get("Condition") or {}
         arn_like = condition.get("ArnLike") or {}
-        if set(arn_like) != {"AWS:SourceArn"}:
-            continue
+        if set(arn_like) != {"AWS:SourceArn"} or not isinstance(arn_like["AWS:SourceArn"], str):
+            continue  # a document's list of SourceArns is merged already
         rest = {k: v for k, v in condition.items() if k != "ArnLike"}
         key = json.dumps(
             [statement.statement.get("Principal"), statement.statement.get("Action"), rest],
