@@ -157,3 +157,44 @@ def test_the_policies_of_several_files_are_one_app(
     policies: list[dict[str, Any]] = json.loads(capsys.readouterr().out)["policies"]
     assert [len(p["statements"]) for p in policies] == [4]
     assert {s["file"].rsplit("/", 1)[-1] for s in policies[0]["statements"]} == {"a.json", "b.json"}
+
+
+def test_a_document_shows_its_effect_actions_and_exceptions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "300")  # one row a line
+    template = {
+        "Resources": {
+            "Policy": {
+                "Type": "AWS::Lambda::ResourcePolicy",
+                "Properties": {
+                    "ResourceArn": FUNCTION,
+                    "PolicyDocument": {
+                        "Version": "2012-10-17",
+                        "Statement": [
+                            {
+                                "Effect": "Allow",
+                                "Principal": {"AWS": "arn:aws:iam::222222222222:root"},
+                                "Action": ["lambda:InvokeFunction", "lambda:GetFunction"],
+                                "Resource": FUNCTION,
+                            },
+                            {
+                                "Effect": "Deny",
+                                "NotPrincipal": {"AWS": "arn:aws:iam::222222222222:root"},
+                                "Action": "lambda:*",
+                                "Resource": FUNCTION,
+                            },
+                        ],
+                    },
+                },
+            }
+        }
+    }
+    file = tmp_path / "document.json"
+    file.write_text(json.dumps(template))
+    assert cli.main(["policy", str(file)]) == 0
+    out = capsys.readouterr().out
+    assert "lambda:InvokeFunction, lambda:GetFunction" in out
+    assert "['lambda" not in out
+    assert "Deny" in out
+    assert "all but arn:aws:iam::222222222222:root" in out

@@ -195,6 +195,7 @@ def size_bar(policy: ResourcePolicy, *, plain: bool = False) -> Text:
 
 def _statements(statements: Iterable[PolicyStatement], inputs: Inputs, out: Console) -> Table:
     table = Table(box=_box(out), show_lines=False, expand=False, padding=(0, 1))
+    table.add_column("Effect", no_wrap=True)
     table.add_column("Principal", overflow="fold")
     table.add_column("Action", no_wrap=True)
     table.add_column("Conditions", overflow="fold", ratio=1)
@@ -202,16 +203,31 @@ def _statements(statements: Iterable[PolicyStatement], inputs: Inputs, out: Cons
     for statement in statements:
         body = statement.statement
         where = _granted_by(statement, inputs)
+        # A document statement may name everyone but some (NotPrincipal), or every action but
+        # some (NotAction): shown as such, never as the principal or action itself.
+        who = (
+            principal(body.get("Principal"))
+            if "Principal" in body
+            else ("all but " + principal(body.get("NotPrincipal")))
+        )
+        what = (
+            _actions(body.get("Action"))
+            if "Action" in body
+            else ("all but " + _actions(body.get("NotAction")))
+        )
         table.add_row(
-            principal(body.get("Principal")),
-            bounds.readable(str(body.get("Action", ""))),
-            conditions(body.get("Condition")),
-            where,
+            str(body.get("Effect", "Allow")), who, what, conditions(body.get("Condition")), where
         )
     return table
 
 
+def _actions(value: Any) -> str:
+    return ", ".join(bounds.readable(str(action)) for action in _listed(value))
+
+
 def _granted_by(statement: PolicyStatement, inputs: Inputs) -> str:
+    if statement.from_document and statement.grants:
+        return "\n".join(statement.grants)  # the grants whose statements the document merged
     source = inputs.source(statement.stack)
     if source is None:
         return statement.location
