@@ -858,3 +858,184 @@ def test_the_progress_bar_shows_on_a_terminal_only(monkeypatch: pytest.MonkeyPat
     assert "Reading live policies" in shown.getvalue()
     monkeypatch.setattr("sys.stdout", io.StringIO())
     assert not verify._progress_wanted()
+
+
+# --- the command on template files, in-process ------------------------------------------------
+
+
+def _template(path: Any, resources: dict[str, Any]) -> Any:
+    path.write_text(json.dumps({"Resources": resources}))
+    return path
+
+
+def test_a_resource_policy_document_is_read_with_get_resource_policy(
+    aws_env: None,
+    tmp_path: Any,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    arn = "arn:aws:lambda:us-east-1:111111111111:function:reports"
+    allow = {
+        "Effect": "Allow",
+        "Principal": {"Service": "sns.amazonaws.com"},
+        "Action": "lambda:InvokeFunction",
+        "Resource": arn,
+        "Condition": {"ArnLike": {"AWS:SourceArn": "arn:aws:sns:us-east-1:111111111111:t"}},
+    }
+    template = _template(
+        tmp_path / "document.json",
+        {
+            "Policy": {
+                "Type": "AWS::Lambda::ResourcePolicy",
+                "Properties": {
+                    "ResourceArn": arn,
+                    "PolicyDocument": {"Version": "2012-10-17", "Statement": [allow]},
+                },
+            }
+        },
+    )
+    deny = {
+        "Sid": "NoOneElse",
+        "Effect": "Deny",
+        "Principal": "*",
+        "Action": "lambda:InvokeFunction",
+        "Resource": arn,
+        "Condition": {"StringNotEquals": {"aws:SourceAccount": "111111111111"}},
+    }
+    live_document = {"Version": "2012-10-17", "Statement": [{**allow, "Sid": "a"}, deny]}
+    account = live.Account()
+    stub = Stubber(account.client("lambda"))
+    stub.add_response(
+        "get_resource_policy",
+        {"Policy": json.dumps(live_document), "RevisionId": "6a1b4b3e-0b53-4bd7-9c8a-6b2d7f1f9e01"},
+        {"ResourceArn": arn},
+    )
+    from constructs_lambdaperm._cli import inputs
+
+    found = inputs.read([template])
+    report, _ = inputs.check(found)
+    with stub:
+        verified = verify.verify(report, found, account)
+    stub.assert_no_pending_responses()
+    (policy,) = verified.policies
+    assert (policy.api, policy.status) == ("GetResourcePolicy", "drift")
+    assert [row.pair.status for row in policy.rows] == [drift.IN_SYNC, drift.EXTRA]
+    rules = sorted(r.rule.id for r in verified.run.results)
+    assert rules == ["LP702", "LP705"]
+    not_evaluated = [r for r in verified.run.results if r.rule.id == "LP705"]
+    assert all(not r.evaluated and not r.fails for r in not_evaluated)
+    assert any("Effect Deny" in r.reported.finding.message for r in not_evaluated)
+    assert verified.exit_status == 1
+
+
+def test_what_moto_loses_shows_as_changed_there(
+    moto_function: str, tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """moto drops EventSourceToken and overwrites PrincipalOrgID with SourceAccount (§8.7, §8.9).
+
+    On AWS both statements would be in sync (the tests of AWS's format above read those
+    conditions); against moto, verify can only report what moto kept: the same grants with
+    fewer conditions, as changed. This test pins that, so nobody mistakes it for AWS's answer.
+    """
+    lam = boto3.client("lambda")
+    lam.add_permission(
+        FunctionName=moto_function,
+        StatementId="alexa",
+        Action="lambda:InvokeFunction",
+        Principal="alexa-appkit.amazon.com",
+        EventSourceToken="amzn1.ask.skill.1234",
+    )
+    lam.add_permission(
+        FunctionName=moto_function,
+        StatementId="org",
+        Action="lambda:InvokeFunction",
+        Principal="*",
+        PrincipalOrgID="o-a1b2c3d4e5",
+        SourceAccount="111111111111",
+    )
+    function = {"Type": "AWS::Lambda::Function", "Properties": {"FunctionName": moto_function}}
+    template = _template(
+        tmp_path / "template.json",
+        {
+            "Fn": function,
+            "Alexa": {
+                "Type": "AWS::Lambda::Permission",
+                "Properties": {
+                    "FunctionName": {"Ref": "Fn"},
+                    "Action": "lambda:InvokeFunction",
+                    "Principal": "alexa-appkit.amazon.com",
+                    "EventSourceToken": "amzn1.ask.skill.1234",
+                },
+            },
+            "Org": {
+                "Type": "AWS::Lambda::Permission",
+                "Properties": {
+                    "FunctionName": {"Ref": "Fn"},
+                    "Action": "lambda:InvokeFunction",
+                    "Principal": "*",
+                    "PrincipalOrgID": "o-a1b2c3d4e5",
+                    "SourceAccount": "111111111111",
+                },
+            },
+        },
+    )
+    from constructs_lambdaperm._cli import main as cli
+
+    assert cli.main(["verify", str(template), "--format", "json"]) == 1
+    document = json.loads(capsys.readouterr().out)
+    (policy,) = document["policies"]
+    assert policy["resource"] == f"arn:aws:lambda:us-east-1:123456789012:function:{moto_function}"
+    differences = sorted(d for row in policy["statements"] for d in row["differences"])
+    assert [row["status"] for row in policy["statements"]] == ["changed", "changed"]
+    assert differences == [
+        "intended aws:principalorgid Equals o-a1b2c3d4e5",
+        "intended lambda:eventsourcetoken Equals amzn1.ask.skill.1234",
+    ]
+
+
+def test_a_template_file_with_generated_names_needs_its_stack_name(
+    moto_function: str, tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    template = {
+        "Resources": {
+            "Role": {
+                "Type": "AWS::IAM::Role",
+                "Properties": {"AssumeRolePolicyDocument": {"Statement": []}},
+            },
+            "Fn": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {
+                    "Runtime": "python3.12",
+                    "Handler": "index.handler",
+                    "Role": {"Fn::GetAtt": ["Role", "Arn"]},
+                    "Code": {"ZipFile": "def handler(event, context):\n    return event\n"},
+                },
+            },
+            "Public": {
+                "Type": "AWS::Lambda::Permission",
+                "Properties": {
+                    "FunctionName": {"Fn::GetAtt": ["Fn", "Arn"]},
+                    "Action": "lambda:InvokeFunction",
+                    "Principal": "sns.amazonaws.com",
+                    "SourceArn": {
+                        "Fn::Sub": "arn:${AWS::Partition}:sns:${AWS::Region}:${AWS::AccountId}:t"
+                    },
+                },
+            },
+        }
+    }
+    path = tmp_path / "handwritten.json"
+    path.write_text(json.dumps(template))
+    boto3.client("cloudformation").create_stack(
+        StackName="handwritten", TemplateBody=json.dumps(template)
+    )
+    from constructs_lambdaperm._cli import main as cli
+
+    assert cli.main(["verify", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert "give --stack-name" in captured.err
+    assert len(captured.err.splitlines()) == 1
+    assert cli.main(["verify", str(path), "--stack-name", "handwritten", "--format", "json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert [p["status"] for p in document["policies"]] == ["in sync"]
+    assert document["policies"][0]["asked"].split(":function:")[1].startswith("handwritten-Fn-")
