@@ -285,6 +285,8 @@ class VerifyRun:
     and the lines of what could not be read, as ``lint`` reports them."""
     policies: tuple[VerifiedPolicy, ...]
     """Each policy read, by function and qualifier."""
+    verbose: bool = False
+    """Whether the text shows the statements of the policies in sync too."""
 
     @property
     def drift(self) -> list[Result]:

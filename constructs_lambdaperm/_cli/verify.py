@@ -111,6 +111,11 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         help="which findings on the live statements exit 1, as for lint (drift always does)",
     )
     parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="also show the statements of the policies in sync (text output)",
+    )
+    parser.add_argument(
         "--max-attempts",
         type=int,
         default=live.DEFAULT_MAX_ATTEMPTS,
@@ -158,6 +163,7 @@ def run(arguments: argparse.Namespace) -> int:
         concurrency=arguments.concurrency,
         progress=_progress_wanted(),
     )
+    verified = replace(verified, verbose=arguments.verbose)
     for line in verified.run.errors:
         print(f"lambdaperm: error: {line}", file=sys.stderr)
     _write(verified, arguments.format)
@@ -695,7 +701,9 @@ def _results(
     results: list[Result] = []
     rows: list[VerifiedRow] = []
     planned = outcome.planned
-    function_place = planned.function_place or planned.defined_by
+    # Where what no template names is shown: the alias or version whose policy it is, else
+    # the function.
+    function_place = _defined_by(planned) or planned.function_place
     resource = outcome.resource
 
     def add(

@@ -271,7 +271,16 @@ _STATUS_STYLES = {
 def verify(verified: VerifyRun, out: Console) -> None:
     """Print each policy compared (a table of its statements), the findings, the verdict."""
     for policy in verified.policies:
+        if policy.status == "in sync" and not verified.verbose:
+            line = Text(bounds.readable(policy.resource), style="bold")
+            line.append("  in sync", style=_STATUS_STYLES["in sync"])
+            line.append(f" ({len(policy.rows)} statement(s))", style="dim")
+            out.print(line)
+            continue
         _verified_policy(policy, out)
+    if any(p.status == "in sync" for p in verified.policies) and not verified.verbose:
+        out.print(Text("(--verbose shows the statements of the policies in sync)", style="dim"))
+        out.print()
     _findings(verified.run.shown, out)
     out.print(_verify_summary(verified))
 
