@@ -507,6 +507,10 @@ def _verify_one(planned: _Planned, values: _Values, account: live.Account) -> _O
                 known[label] = values.value(label)
             except UnresolvedError as error:
                 outcome.unresolved[label] = str(error)
+            except live.LiveError as error:
+                # The statement cannot be verified, and the run did not read everything.
+                outcome.unresolved[label] = str(error)
+                outcome.error = outcome.error or str(error)
     try:
         if planned.api == GET_RESOURCE_POLICY:
             read = account.resource_policy(outcome.resource, outcome.region)
@@ -520,6 +524,8 @@ def _verify_one(planned: _Planned, values: _Values, account: live.Account) -> _O
     except live.LiveError as error:
         outcome.error = str(error)
         return outcome
+    if outcome.error is not None:
+        outcome.message = f"a value of its intended statements cannot be read: {outcome.error}"
     try:
         statements = drift.parse_policy(read.text) if read.text is not None else []
     except drift.PolicyFormatError as error:
