@@ -41,6 +41,9 @@ FAMILY_SEVERITIES = {
     "LP5": {Severity.ERROR, Severity.WARNING},
     # Rules over the whole app: grants that cannot work are errors, waste is a warning.
     "LP6": {Severity.ERROR, Severity.WARNING},
+    # Drift between live policies and the templates (verify): what widens access is unsafe,
+    # what narrows it or cannot be checked a warning.
+    "LP7": {Severity.UNSAFE, Severity.WARNING},
 }
 
 

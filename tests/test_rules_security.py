@@ -170,6 +170,9 @@ def test_every_unsafe_rule_is_unsafe_not_error() -> None:
         "LP306",
         "LP307",
         "LP308",
+        # verify's drift that may widen access: a statement added or changed outside the stacks.
+        "LP702",
+        "LP703",
     }
 
 

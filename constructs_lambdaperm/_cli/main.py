@@ -1,7 +1,8 @@
 """The ``lambdaperm`` command: its subcommands, and ``show`` and ``rules``.
 
-``lint`` and ``policy`` have a module each (``lint.py``, ``policy.py``); their output formats
-are in ``formats/``. Pure Python: it reads template files and never starts Node.js or the CDK.
+``lint``, ``policy`` and ``verify`` have a module each (``lint.py``, ``policy.py``,
+``verify.py``); their output formats are in ``formats/``. Pure Python: it reads template files
+and never starts Node.js or the CDK; only ``verify`` calls AWS, and only to read.
 The command needs its extra (``pip install 'constructs-lambdaperm[cli]'``: rich, sarif-om and
 aws-sam-translator); without it, it says so in one line and exits 2.
 """
@@ -211,17 +212,18 @@ def missing_extra() -> list[str]:
 
 def parser() -> argparse.ArgumentParser:
     """The ``lambdaperm`` command's arguments, with a parser per subcommand."""
-    from . import lint, policy
+    from . import lint, policy, verify
 
     command = argparse.ArgumentParser(
         prog="lambdaperm",
         description="Check and show the Lambda permissions of CloudFormation templates, SAM "
-        "templates and cloud assemblies (cdk.out).",
+        "templates and cloud assemblies (cdk.out), and compare them with what is live.",
     )
     command.add_argument("--version", action="version", version=f"lambdaperm {VERSION}")
     commands = command.add_subparsers(dest="command", required=True, metavar="COMMAND")
     lint.add_parser(commands)
     policy.add_parser(commands)
+    verify.add_parser(commands)
     show_command = commands.add_parser(
         "show",
         help="print a table of the permissions in templates or a cloud assembly",

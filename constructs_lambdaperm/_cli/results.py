@@ -13,12 +13,14 @@ from dataclasses import dataclass
 from .._audit.acknowledgements import Acknowledgement
 from .._audit.engine import AuditReport, Place, Reported
 from .._core.findings import Rule, Severity
+from .._policy.drift import Pair
 from .._rules.app import BLOCKED
 from .inputs import ASSEMBLY, SAM, Inputs
 
 SCHEMA_VERSION = 1
-"""The version of ``lint --format json``'s schema (docs/CLI.md): a new version only when a
-field changes meaning or goes away; fields may be added within one version."""
+"""The version of the JSON schema of ``lint``, ``policy`` and ``verify`` (docs/CLI.md): a new
+version only when a field changes meaning or goes away; fields may be added within one
+version."""
 
 
 class FailOn(enum.StrEnum):
@@ -164,7 +166,7 @@ def lint_run(
         for reported in findings
         if verbose or reported.finding.evaluated
     ]
-    results.sort(key=_order)
+    results = order_results(results)
     return LintRun(
         results=tuple(results),
         errors=tuple([*inputs.errors, *errors]),
@@ -175,6 +177,11 @@ def lint_run(
         verbose=verbose,
         not_evaluated=sum(1 for r in findings if not r.finding.evaluated),
     )
+
+
+def order_results(results: Sequence[Result]) -> list[Result]:
+    """``results`` in the order every format shows them: by file, stack, line, resource, rule."""
+    return sorted(results, key=_order)
 
 
 def _order(result: Result) -> tuple[object, ...]:
@@ -188,6 +195,16 @@ def _order(result: Result) -> tuple[object, ...]:
         result.rule.id,
         result.reported.finding.message,
     )
+
+
+def location_of(place: Place | None, inputs: Inputs) -> Location | None:
+    """Where ``place`` is in the files read (``None`` for no place)."""
+    return None if place is None else located(place, inputs)
+
+
+def located(place: Place, inputs: Inputs) -> Location:
+    """Where ``place`` is in the files read."""
+    return _location(place, inputs)
 
 
 def _location(place: Place, inputs: Inputs) -> Location:
@@ -212,3 +229,75 @@ def _location(place: Place, inputs: Inputs) -> Location:
         sam_resource=sam_resource,
         line=source.line(place.logical_id or sam_resource),
     )
+
+
+# --- verify ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class VerifiedRow:
+    """One statement of a verified policy: intended, live, or both, and how they compare."""
+
+    pair: Pair
+    """The statements and their status (``in sync``, ``unverified``, ``changed``, ``missing``,
+    ``extra``)."""
+    location: Location | None
+    """Where the intended statement is defined; ``None`` for an extra one."""
+
+
+@dataclass(frozen=True)
+class VerifiedPolicy:
+    """One function's (version's, alias's) live policy against what the templates intend."""
+
+    function: str
+    """The function as the templates reference it (deploy-time parts as ``{label}``)."""
+    qualifier: str | None
+    """The version or alias, as deployed when it could be read."""
+    resource: str
+    """The ARN (or name) the statements grant on, as deployed when it could be read."""
+    asked: str | None
+    """What Lambda was asked for: the function's deployed name or ARN (``None``: not read)."""
+    region: str | None
+    """The region it was read in."""
+    api: str
+    """``GetPolicy``, or ``GetResourcePolicy`` for a function with an
+    ``AWS::Lambda::ResourcePolicy``."""
+    status: str
+    """``in sync``, ``unverified`` (in sync as far as the deploy-time values that could be read
+    tell), ``drift``, ``not found`` (no such function, version or alias), or ``error`` (the
+    policy could not be read)."""
+    rows: tuple[VerifiedRow, ...]
+    """Every statement, intended and live."""
+    location: Location | None
+    """Where the function (or version, alias) is defined in the templates, if it is."""
+    message: str | None = None
+    """Why it is ``not found`` or an ``error``. Default: - none."""
+    unresolved: tuple[str, ...] = ()
+    """Deploy-time values of the intended statements that could not be read, with why."""
+
+
+@dataclass(frozen=True)
+class VerifyRun:
+    """Everything one ``verify`` run found: each policy compared, the findings, the verdict."""
+
+    run: LintRun
+    """The findings (drift, LP701-LP705, and the catalogue's rules on the live statements)
+    and the lines of what could not be read, as ``lint`` reports them."""
+    policies: tuple[VerifiedPolicy, ...]
+    """Each policy read, by function and qualifier."""
+    verbose: bool = False
+    """Whether the text shows the statements of the policies in sync too."""
+
+    @property
+    def drift(self) -> list[Result]:
+        """The findings that are drift (LP701-LP704)."""
+        return [r for r in self.run.results if r.rule.id in DRIFT_RULES]
+
+    @property
+    def exit_status(self) -> int:
+        """2 when something could not be read, else 1 on drift or a failing finding, else 0."""
+        return self.run.exit_status
+
+
+DRIFT_RULES = frozenset({"LP701", "LP702", "LP703", "LP704"})
+"""The rules that report drift: they always fail a ``verify`` run."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from .._core.findings import Finding
 from .._core.model import Permission
-from . import acknowledgements, app, budget, documented, fields, intent, security, services
+from . import acknowledgements, app, budget, documented, drift, fields, intent, security, services
 from .registry import CHECKS, RULES
 
 # Modules register their checks as they are imported; findings come in rule-ID order.
@@ -17,6 +17,7 @@ __all__ = [
     "budget",
     "check",
     "documented",
+    "drift",
     "fields",
     "intent",
     "security",

@@ -12,9 +12,19 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..._core.version import VERSION
+from ..._policy import drift
 from ..._policy.policies import PolicyStatement, ResourcePolicy
 from ..inputs import ASSEMBLY, Inputs
-from ..results import SCHEMA_VERSION, LintRun, Location, Result
+from ..results import (
+    DRIFT_RULES,
+    SCHEMA_VERSION,
+    LintRun,
+    Location,
+    Result,
+    VerifiedPolicy,
+    VerifiedRow,
+    VerifyRun,
+)
 
 TOOL = {"name": "lambdaperm", "version": VERSION}
 
@@ -78,7 +88,9 @@ def _finding(result: Result) -> dict[str, Any]:
     }
 
 
-def _location(location: Location) -> dict[str, Any]:
+def _location(location: Location | None) -> dict[str, Any] | None:
+    if location is None:
+        return None
     return {
         "file": location.file,
         "line": location.line,
@@ -159,3 +171,73 @@ def _statement(statement: PolicyStatement, inputs: Inputs) -> dict[str, Any]:
 
 def _dumps(document: Mapping[str, Any]) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def verify(verified: VerifyRun) -> str:
+    """Every policy compared, and the findings, as a JSON document."""
+    run = verified.run
+    counted = [r for r in run.results if r.evaluated and r.rule.id not in DRIFT_RULES]
+    statuses = [p.status for p in verified.policies]
+    rows = [row.pair.status for p in verified.policies for row in p.rows]
+    document = {
+        "schema_version": SCHEMA_VERSION,
+        "tool": TOOL,
+        "fail_on": run.fail_on.value,
+        "exit_status": verified.exit_status,
+        "summary": {
+            "templates": run.files,
+            "unreadable": len(run.errors),
+            "policies": len(verified.policies),
+            **{_key(status): statuses.count(status) for status in _POLICY_STATUSES},
+            "statements": {_key(status): rows.count(status) for status in _ROW_STATUSES},
+            "drift": len(verified.drift),
+            "errors": _count(counted, "error"),
+            "unsafe": _count(counted, "unsafe"),
+            "warnings": _count(counted, "warning"),
+            "acknowledged": sum(1 for r in counted if r.acknowledgement is not None),
+            "not_evaluated": run.not_evaluated,
+            "failing": len(run.failing),
+        },
+        "errors": [{"message": message} for message in run.errors],
+        "policies": [_verified(policy) for policy in verified.policies],
+        "findings": [
+            {**_finding(result), "drift": result.rule.id in DRIFT_RULES} for result in run.shown
+        ],
+    }
+    return _dumps(document)
+
+
+_POLICY_STATUSES = ("in sync", "unverified", "drift", "not found", "error")
+_ROW_STATUSES = (drift.IN_SYNC, drift.UNVERIFIED, drift.MISSING, drift.EXTRA, drift.CHANGED)
+
+
+def _key(status: str) -> str:
+    return status.replace(" ", "_")
+
+
+def _verified(policy: VerifiedPolicy) -> dict[str, Any]:
+    return {
+        "function": policy.function,
+        "qualifier": policy.qualifier,
+        "resource": policy.resource,
+        "asked": policy.asked,
+        "region": policy.region,
+        "api": policy.api,
+        "status": policy.status,
+        "message": policy.message,
+        "unresolved": list(policy.unresolved),
+        "defined_in": _location(policy.location),
+        "statements": [_row(row) for row in policy.rows],
+    }
+
+
+def _row(row: VerifiedRow) -> dict[str, Any]:
+    pair = row.pair
+    return {
+        "status": pair.status,
+        "sid": pair.live.sid if pair.live is not None else None,
+        "intended": dict(pair.intended.raw) if pair.intended is not None else None,
+        "live": dict(pair.live.raw) if pair.live is not None else None,
+        "differences": pair.differences,
+        "location": _location(row.location),
+    }

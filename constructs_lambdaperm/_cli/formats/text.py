@@ -19,9 +19,10 @@ from rich.text import Text
 
 from ..._core import bounds
 from ..._core.findings import Severity
+from ..._policy import drift
 from ..._policy.policies import PolicyStatement, ResourcePolicy
 from ..inputs import ASSEMBLY, Inputs
-from ..results import LintRun, Location, Result
+from ..results import DRIFT_RULES, LintRun, Location, Result, VerifiedPolicy, VerifyRun
 
 PLAIN_WIDTH = 120
 """The width of plain output when ``COLUMNS`` does not give one."""
@@ -62,7 +63,12 @@ def _box(out: Console) -> box.Box:
 
 def lint(run: LintRun, out: Console) -> None:
     """Print the findings of ``run``, a table per file, then the verdict."""
-    shown = run.shown
+    _findings(run.shown, out)
+    out.print(_summary(run))
+
+
+def _findings(shown: Sequence[Result], out: Console) -> None:
+    """A table of findings per file."""
     by_file: dict[str, list[Result]] = {}
     for result in shown:
         first = result.locations[0] if result.locations else None
@@ -83,7 +89,6 @@ def lint(run: LintRun, out: Console) -> None:
             table.add_row(_level(result), result.rule.id, _resource(result), _finding(result))
         out.print(table)
         out.print()
-    out.print(_summary(run))
 
 
 def _level(result: Result) -> Text:
@@ -263,3 +268,144 @@ def conditions(value: Any) -> str:
 
 def _listed(value: Any) -> list[Any]:
     return list(value) if isinstance(value, list) else [value]
+
+
+# --- verify -------------------------------------------------------------------------------------
+
+_STATUS_STYLES = {
+    "in sync": "green",
+    "unverified": "yellow",
+    "drift": "bold red",
+    "not found": "bold red",
+    "error": "bold red",
+    drift.CHANGED: "bold magenta",
+    drift.MISSING: "bold red",
+    drift.EXTRA: "bold red",
+}
+
+
+def verify(verified: VerifyRun, out: Console) -> None:
+    """Print each policy compared (a table of its statements), the findings, the verdict."""
+    for policy in verified.policies:
+        if policy.status == "in sync" and not verified.verbose:
+            line = Text(bounds.readable(policy.resource), style="bold")
+            line.append("  in sync", style=_STATUS_STYLES["in sync"])
+            line.append(f" ({len(policy.rows)} statement(s))", style="dim")
+            out.print(line)
+            continue
+        _verified_policy(policy, out)
+    if any(p.status == "in sync" for p in verified.policies) and not verified.verbose:
+        out.print(Text("(--verbose shows the statements of the policies in sync)", style="dim"))
+        out.print()
+    _findings(verified.run.shown, out)
+    out.print(_verify_summary(verified))
+
+
+def _verified_policy(policy: VerifiedPolicy, out: Console) -> None:
+    title = Text(bounds.readable(policy.resource), style="bold")
+    title.append("  ")
+    title.append(policy.status, style=_STATUS_STYLES.get(policy.status, ""))
+    out.print(title)
+    details = []
+    if policy.location is not None:
+        where = policy.location.construct_path or policy.location.logical_id or ""
+        details.append(f"defined as {where} in {policy.location.file or policy.location.stack}")
+    if policy.asked is not None:
+        details.append(f"{policy.api} in {policy.region or 'the default region'}")
+    if details:
+        out.print(Text("  " + "; ".join(details), style="dim"))
+    if policy.message:
+        out.print(Text("  " + policy.message, style=_STATUS_STYLES.get(policy.status, "")))
+    for line in policy.unresolved:
+        out.print(Text(f"  not read: {line}", style="yellow"))
+    if policy.rows:
+        table = Table(box=_box(out), show_lines=False, expand=False, padding=(0, 1))
+        table.add_column("Status", no_wrap=True)
+        table.add_column("Live Sid", overflow="fold", max_width=40)
+        table.add_column("Principal", overflow="fold")
+        table.add_column("Action", no_wrap=True)
+        table.add_column("Conditions", overflow="fold", ratio=1)
+        table.add_column("Granted by", overflow="fold", max_width=50)
+        for row in policy.rows:
+            pair = row.pair
+            shown = pair.live or pair.intended
+            assert shown is not None
+            meaning = shown.meaning
+            table.add_row(
+                Text(pair.status, style=_STATUS_STYLES.get(pair.status, "")),
+                (pair.live.sid or "-") if pair.live is not None else "-",
+                meaning.show_principals(),
+                meaning.show_actions(),
+                _tests(pair),
+                _short(row.location) if row.location else "(not in the templates)",
+            )
+        out.print(table)
+    elif policy.status not in ("error",):
+        out.print(Text("  no statement, intended or live", style="dim"))
+    out.print()
+
+
+def _short(location: Location) -> str:
+    """A resource in a table's narrow column: its construct path, else its logical ID."""
+    return location.construct_path or location.logical_id or location.stack
+
+
+def _tests(pair: drift.Pair) -> str:
+    if pair.status == drift.CHANGED:
+        return "\n".join(pair.differences)
+    shown = pair.live or pair.intended
+    assert shown is not None
+    return "\n".join(t.show() for t in sorted(shown.meaning.conditions)) or "-"
+
+
+def _verify_summary(verified: VerifyRun) -> Text:
+    run = verified.run
+    by_status: dict[str, int] = {}
+    for policy in verified.policies:
+        by_status[policy.status] = by_status.get(policy.status, 0) + 1
+    rows: dict[str, int] = {}
+    for policy in verified.policies:
+        for row in policy.rows:
+            rows[row.pair.status] = rows.get(row.pair.status, 0) + 1
+    counted = [r for r in run.results if r.evaluated and r.rule.id not in DRIFT_RULES]
+    unaccepted = [r for r in counted if r.acknowledgement is None]
+    parts = [
+        f"{len(verified.policies)} policy(ies) in {run.files} template(s): "
+        + ", ".join(
+            f"{by_status.get(status, 0)} {status}"
+            for status in ("in sync", "unverified", "drift", "not found", "error")
+            if by_status.get(status) or status in ("in sync", "drift")
+        ),
+        "statements: "
+        + ", ".join(
+            f"{rows.get(status, 0)} {status}"
+            for status in (
+                drift.IN_SYNC,
+                drift.UNVERIFIED,
+                drift.MISSING,
+                drift.EXTRA,
+                drift.CHANGED,
+            )
+        ),
+        f"{len(unaccepted)} finding(s) on live statements, "
+        f"{len(counted) - len(unaccepted)} acknowledged, {run.not_evaluated} not evaluated",
+    ]
+    line = "; ".join(parts) + "."
+    drifted = verified.drift
+    failing = [r for r in run.failing if r.rule.id not in DRIFT_RULES]
+    if run.errors:
+        verdict = Text(
+            f"\n{len(run.errors)} thing(s) could not be read (see the errors above).", "bold red"
+        )
+    elif drifted or failing:
+        said = []
+        if drifted:
+            said.append(f"{len(drifted)} drift finding(s)")
+        if failing:
+            said.append(f"{len(failing)} finding(s) at or above --fail-on {run.fail_on}")
+        verdict = Text(
+            ("\nDrift: " if drifted else "\nFailed: ") + " and ".join(said) + ".", "bold red"
+        )
+    else:
+        verdict = Text(f"\nIn sync (--fail-on {run.fail_on}).", "bold green")
+    return Text(line) + verdict
