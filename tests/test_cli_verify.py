@@ -168,6 +168,7 @@ def verify_json(
     assembly: Path, server: moto_aws.Server, *args: str
 ) -> tuple[int, dict[str, Any], str]:
     done = lambdaperm(assembly, server, "--format", "json", *args)
+    assert done.stdout, done.stderr
     return done.returncode, json.loads(done.stdout), done.stderr
 
 

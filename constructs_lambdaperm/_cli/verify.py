@@ -27,7 +27,6 @@ import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from pathlib import Path
 from typing import Any, TypeVar
 
 from .. import _rules
@@ -78,14 +77,6 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
             "finding, 2 when an argument cannot be used or something could not be read (the "
             "rest is still compared and shown)."
         ),
-    )
-    parser.add_argument(
-        "paths",
-        nargs="+",
-        type=Path,
-        metavar="PATH",
-        help="template files (JSON or YAML, SAM included), folders of them, or cloud "
-        "assemblies such as cdk.out",
     )
     parser.add_argument("--profile", help="the AWS profile (default: boto3's credential chain)")
     parser.add_argument(
@@ -252,16 +243,13 @@ def _plan(report: AuditReport, found: _inputs.Inputs) -> list[_Planned]:
 
     for policy in report.policies:
         item = entry(policy.function, policy.qualifier)
+        if policy.from_document:
+            item.api = GET_RESOURCE_POLICY  # an AWS::Lambda::ResourcePolicy sets it whole
         item.intended.extend(
             (s.statement, _place(paths, s.stack, s.logical_id)) for s in policy.statements
         )
         if policy.function_stack is not None and policy.function_logical_id is not None:
             item.function_place = _place(paths, policy.function_stack, policy.function_logical_id)
-    for document in drift.documents_of(templates, resolver):
-        item = entry(document.target.arn, document.target.qualifier)
-        item.api = GET_RESOURCE_POLICY
-        place = _place(paths, document.stack, document.logical_id)
-        item.intended.extend((statement, place) for statement in document.statements)
     for stack in templates:
         for logical_id in sorted(stack.resources):
             resource = stack.resources[logical_id]

@@ -35,9 +35,6 @@ from typing import Any
 
 from .._core import bounds, tokens
 from .._core.model import Permission, PrincipalKind, principal_kind
-from .._readers.references import Resolver
-from .._readers.stacks import StackTemplate
-from .._readers.targets import Target
 
 _ROOT_ARN = re.compile(r"arn:aws[a-zA-Z-]*:iam::(\d{12}):root")
 _ACCOUNT = re.compile(r"\d{12}")
@@ -617,68 +614,3 @@ def permission_of(statement: Statement, function: str, qualifier: str | None) ->
             invoked_via_function_url=True if via_url is not None else None,
         )
     )
-
-
-# --- intended documents -----------------------------------------------------------------------
-
-RESOURCE_POLICY_TYPE = "AWS::Lambda::ResourcePolicy"
-
-
-@dataclass(frozen=True)
-class Document:
-    """An ``AWS::Lambda::ResourcePolicy`` of a template: the whole policy it sets."""
-
-    target: Target
-    """The function and qualifier of its ``ResourceArn``."""
-    stack: str
-    """The stack's key."""
-    logical_id: str
-    """The resource's logical ID."""
-    statements: tuple[Mapping[str, Any], ...]
-    """Its statements, values read as the policies read them (deploy-time parts as markers)."""
-
-
-def documents_of(stacks: Sequence[StackTemplate], resolver: Resolver) -> list[Document]:
-    """Every ``AWS::Lambda::ResourcePolicy`` of ``stacks``, in stack and logical-ID order."""
-    found: list[Document] = []
-    for stack in stacks:
-        for logical_id in sorted(stack.resources):
-            resource = stack.resources[logical_id]
-            if not isinstance(resource, Mapping) or resource.get("Type") != RESOURCE_POLICY_TYPE:
-                continue
-            properties = resource.get("Properties") or {}
-            if not isinstance(properties, Mapping):
-                continue
-            document = properties.get("PolicyDocument")
-            if isinstance(document, str):
-                try:
-                    document = json.loads(document)
-                except ValueError:
-                    document = {}
-            statements = document.get("Statement", []) if isinstance(document, Mapping) else []
-            if isinstance(statements, Mapping):
-                statements = [statements]
-            target = resolver.function_target(properties.get("ResourceArn"), stack)
-            read = tuple(
-                _read_values(s, resolver, stack) for s in statements if isinstance(s, Mapping)
-            )
-            found.append(Document(target, stack.key, logical_id, read))
-    return found
-
-
-def _read_values(value: Any, resolver: Resolver, stack: StackTemplate) -> Any:
-    """A document's value with every string and intrinsic read as the resolver reads them."""
-    if isinstance(value, Mapping):
-        if len(value) == 1 and next(iter(value)) in _INTRINSICS:
-            return resolver.text(value, stack, "SourceArn")
-        return {str(k): _read_values(v, resolver, stack) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_read_values(v, resolver, stack) for v in value]
-    if isinstance(value, str):
-        return resolver.text(value, stack, "SourceArn")
-    return value
-
-
-_INTRINSICS = frozenset(
-    {"Ref", "Fn::GetAtt", "Fn::Sub", "Fn::Join", "Fn::Select", "Fn::If", "Fn::ImportValue"}
-)
