@@ -312,3 +312,77 @@ def test_a_finding_on_every_branch_is_reported_once() -> None:
     assert [r.finding.message for r in report.findings if r.rule.id == "LP305"] == [
         "Action 'lambda:*' grants every Lambda action on the function to '*'"
     ]
+
+
+def test_an_acknowledgement_stops_counting_when_the_rule_is_raised_to_error() -> None:
+    twice = {"A": permission(Principal=PARTNER), "B": permission(Principal=PARTNER)}
+    twice["B"]["Metadata"] = {
+        "aws:cdk:acknowledged-rules": {"LambdaPerm::LP601": "kept while SEC-12 migrates"}
+    }
+    assert run(twice).blocking == []
+    raised = run(twice, GuardConfig.of(severities={"LP601": "error"}))
+    # An error cannot be accepted: the finding blocks, and the acknowledgement is refused.
+    assert [(r.rule.id, r.acknowledgement) for r in raised.blocking if r.rule.id == "LP601"] == [
+        ("LP601", None)
+    ]
+    assert "LP501" in {r.rule.id for r in raised.blocking}
+
+
+def test_an_account_known_only_at_deploy_is_not_refused_by_the_allow_list() -> None:
+    config = GuardConfig.of(allowed_accounts=[ACCOUNT])
+    role = {"Fn::Sub": "arn:aws:iam::${Caller}:role/reader"}
+    report = run({"P": permission(Principal=role)}, config)
+    (lp610,) = [r for r in report.findings if r.rule.id == "LP610"]
+    assert not lp610.finding.evaluated
+    assert report.blocking == []
+
+
+@pytest.mark.parametrize(
+    "companion_principal",
+    [f"arn:aws:iam::{PARTNER}:root", "*"],
+    ids=["the same account as a root ARN", "everyone"],
+)
+def test_a_companion_to_the_same_caller_spelled_another_way_counts(
+    companion_principal: str,
+) -> None:
+    companion = permission(Principal=companion_principal, InvokedViaFunctionUrl=True)
+    assert findings(run({"U": url(), "G": URL_GRANT, "C": companion})) == set()
+
+
+def test_a_companion_for_another_caller_does_not_count() -> None:
+    companion = permission(Principal="333333333333", InvokedViaFunctionUrl=True)
+    assert findings(run({"U": url(), "G": URL_GRANT, "C": companion})) == {
+        ("LP602", "G"),
+        ("LP603", "C"),
+    }
+
+
+def test_a_public_grant_of_another_service_is_not_a_url_companion() -> None:
+    # An S3 grant beside a URL grant is no companion: the URL grant still lacks one.
+    s3 = permission(Principal="s3.amazonaws.com", SourceArn="arn:aws:s3:::b", SourceAccount=ACCOUNT)
+    assert ("LP602", "G") in findings(run({"U": url(), "G": URL_GRANT, "S3": s3}))
+
+
+def test_invoked_via_function_url_known_only_at_deploy_leaves_public_undecided() -> None:
+    report = run(
+        {"U": url(), "P": permission(Principal="*", InvokedViaFunctionUrl={"Ref": "ViaUrl"})}
+    )
+    (lp301,) = [r for r in report.findings if r.rule.id == "LP301"]
+    assert not lp301.finding.evaluated
+    assert "InvokedViaFunctionUrl" in lp301.finding.message
+    assert report.blocking == []
+
+
+def test_a_url_grant_to_a_principal_known_only_at_deploy_says_what_it_could_not_check() -> None:
+    report = run(
+        {
+            "U": url(AuthType="NONE"),
+            "G": permission(
+                Action="lambda:InvokeFunctionUrl",
+                Principal={"Ref": "Caller"},
+                FunctionUrlAuthType="NONE",
+            ),
+        }
+    )
+    (lp307,) = [r for r in report.findings if r.rule.id == "LP307"]
+    assert not lp307.finding.evaluated

@@ -13,7 +13,13 @@ from constructs import Construct
 
 from conftest import ACCOUNT, REGION, plugin_violations
 from constructs_lambdaperm import CrossAccountPermission, enforce_policy_budget
-from constructs_lambdaperm._readers.assembly import Acknowledged, read_stack
+from constructs_lambdaperm._readers.assembly import (
+    OUTSIDE_STACKS_FILE,
+    Acknowledged,
+    read_outside_stacks,
+    read_stack,
+    write_outside_stacks,
+)
 
 ENV = cdk.Environment(account=ACCOUNT, region=REGION)
 API = f"arn:aws:execute-api:{REGION}:{ACCOUNT}:abcde12345"
@@ -202,3 +208,19 @@ def test_one_export_name_in_two_accounts_names_two_functions() -> None:
         enforce_policy_budget(consumer)
     app.synth()  # 35 statements per function: no policy near the limit
     assert plugin_violations(app) == []
+
+
+@pytest.mark.parametrize("text", ["{not json", '{"acknowledged": 7}', "[]"])
+def test_a_damaged_record_of_outside_acknowledgements_is_ignored(tmp_path: Path, text: str) -> None:
+    (tmp_path / OUTSIDE_STACKS_FILE).write_text(text)
+    assert read_outside_stacks(tmp_path) == []
+
+
+def test_a_record_beside_a_folder_that_is_no_assembly_is_not_read(tmp_path: Path) -> None:
+    # An assembly's parent folder is read only when it is an assembly too (a Stage's parent).
+    write_outside_stacks(tmp_path, [Acknowledged("", "LambdaPerm::LP301", "reviewed in SEC-7")])
+    inner = tmp_path / "cdk.out"
+    inner.mkdir()
+    assert read_outside_stacks(inner) == []
+    (tmp_path / "manifest.json").write_text("{}")
+    assert [a.rule_id for a in read_outside_stacks(inner)] == ["LambdaPerm::LP301"]

@@ -72,3 +72,23 @@ def test_show_prints_a_table_with_the_checks(
 def test_rules_prints_the_catalogue(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["rules"]) == 0
     assert "LambdaPerm::LP306" in capsys.readouterr().out
+
+
+def test_show_lists_what_the_guard_finds_across_grants(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    twice = {
+        "Type": "AWS::Lambda::Permission",
+        "Properties": {
+            "Action": "lambda:InvokeFunction",
+            "FunctionName": {"Fn::GetAtt": ["Fn", "Arn"]},
+            "Principal": "223456789012",
+        },
+    }
+    template = {"Resources": {"Fn": {"Type": "AWS::Lambda::Function"}, "A": twice, "B": twice}}
+    (tmp_path / "Stack.template.json").write_text(json.dumps(template))
+    assert main(["show", str(tmp_path)]) == 0
+    rows = {line.split()[1]: line for line in capsys.readouterr().out.splitlines()[3:5]}
+    # The duplicate is an app-level rule (LP601): show asks the same engine as lint and the guard.
+    assert rows["A"].endswith(" ok")
+    assert rows["B"].endswith("LP601 warning")

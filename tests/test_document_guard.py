@@ -246,3 +246,17 @@ def test_resource_policies_of_a_template_include_its_documents() -> None:
         principal="apigateway.amazonaws.com",
         source_arn=f"arn:aws:execute-api:us-east-1:{ACCOUNT}:abcde12345/prod/GET/b",
     )
+
+
+def test_a_deny_of_one_account_leaves_a_public_allow_public() -> None:
+    one_account = {
+        "Sid": "NotThem",
+        "Effect": "Deny",
+        "Principal": {"AWS": f"arn:aws:iam::{PARTNER}:root"},
+        "Action": "lambda:*",
+        "Resource": FN_ARN,
+    }
+    report = run({"Doc": document(allow("*", Sid="Anyone"), one_account)})
+    # Everyone but the one account may still invoke: decided, and refused.
+    assert ("LP301", "Doc") in found(report)
+    assert "LP301" in {r.rule.id for r in report.blocking}

@@ -176,7 +176,7 @@ def test_a_pseudo_parameter_fills_one_field_of_its_shape(permission: Permission,
     # The same value with a valid concrete value in place of each token is refused too.
     concrete = replace(
         permission,
-        **{  # type: ignore[arg-type]
+        **{
             name: _concrete(value)
             for name in ("function_name", "principal", "source_arn", "source_account")
             if isinstance(value := getattr(permission, name), str)

@@ -19,8 +19,8 @@ from dataclasses import dataclass
 
 from .._core.findings import MIN_REASON_LENGTH, NAMESPACE, Rule, Severity
 
-_RESOURCE_DEPTH = 1_000_000
-"""A resource's own Metadata is closer to it than any construct scope."""
+_RESOURCE_DEPTH = -2
+"""A resource's own Metadata counts below any construct scope (the app's is depth 0)."""
 
 RESOURCE_METADATA = "resource Metadata"
 """Where an acknowledgement read from a template resource's ``Metadata`` is said to be."""
@@ -47,14 +47,22 @@ class Acknowledgement:
         return self.stack is None
 
 
-def acknowledgeable(rule: Rule) -> bool:
-    """Whether findings of ``rule`` may be accepted: unsafe ones and warnings, never errors."""
-    return rule.severity in (Severity.UNSAFE, Severity.WARNING)
+def acknowledgeable(rule: Rule, severity: Severity | None = None) -> bool:
+    """Whether findings of ``rule`` may be accepted: unsafe ones and warnings, never errors.
+
+    ``severity`` is the rule's as configured (a guard that makes a warning an error makes it
+    unacceptable too). Default: - the catalogue's.
+    """
+    return (severity or rule.severity) in (Severity.UNSAFE, Severity.WARNING)
 
 
-def honoured(acknowledgement: Acknowledgement, rule: Rule) -> bool:
-    """Whether ``acknowledgement`` accepts findings of ``rule``."""
-    return acknowledgeable(rule) and len(acknowledgement.reason.strip()) >= MIN_REASON_LENGTH
+def honoured(
+    acknowledgement: Acknowledgement, rule: Rule, severity: Severity | None = None
+) -> bool:
+    """Whether ``acknowledgement`` accepts findings of ``rule`` (of ``severity``, see above)."""
+    return (
+        acknowledgeable(rule, severity) and len(acknowledgement.reason.strip()) >= MIN_REASON_LENGTH
+    )
 
 
 class Acknowledgements:
@@ -94,8 +102,10 @@ class Acknowledgements:
 
         ``paths`` are construct paths (an acknowledgement on the path or any scope above it
         applies), ``resources`` ``(stack, logical ID)`` pairs whose template Metadata counts.
-        The closest one counts, whether or not it can be honoured: an acknowledgement with a
-        short reason right on the construct is not made good by one further up.
+        The closest scope counts, whether or not it can be honoured: an acknowledgement with a
+        short reason right on the construct is not made good by one further up. A resource's
+        Metadata counts when no scope acknowledges the rule: this library's grants copy the
+        acknowledgements of their scopes there, for a template read without its assembly.
         """
         rule_id = f"{NAMESPACE}::{rule.id}"
         best: tuple[int, Acknowledgement] | None = None
@@ -103,7 +113,7 @@ class Acknowledgements:
             found = self._by_resource.get(resource, {}).get(rule_id)
             if found is not None:
                 self._used.add(id(found))
-                best = (_RESOURCE_DEPTH, found)
+                best = (_RESOURCE_DEPTH, found)  # the fallback: any scope's is preferred
         for path in paths:
             if not path:
                 continue

@@ -35,17 +35,13 @@ from .._readers.documents import RESOURCE_POLICY_TYPE
 from .._readers.references import Resolver
 from .._readers.stacks import StackTemplate, concrete
 from .._readers.template import PERMISSION_TYPE, branches
-from .._rules.acknowledgements import STALE_ACKNOWLEDGEMENT, check_acknowledgements
+from .._readers.urls import function_urls
+from .._rules.acknowledgements import STALE_ACKNOWLEDGEMENT, check_acknowledgement
 from .._rules.app import BLOCKED, AppDocument, AppGrant, AppUrl, AppView, Site, check_app
 from .._rules.budget import check_policy
 from .._rules.security import PUBLIC
 from .acknowledgements import Acknowledgement, Acknowledgements, from_metadata, honoured
 from .config import GuardConfig
-
-URL_TYPE = "AWS::Lambda::Url"
-
-__all__ = ["RESOURCE_POLICY_TYPE", "AuditReport", "AuditStack", "Place", "Reported", "audit"]
-"""``RESOURCE_POLICY_TYPE`` is read from here by the command line (it was defined here)."""
 
 _REFERENCE_KEYS = ("Ref", "Fn::GetAtt")
 
@@ -157,7 +153,16 @@ def audit(
     grants = [entry.grant for entry in entries]
     view = AppView(
         grants=grants,
-        urls=[url for t in templates for url in _urls(t, resolver)],
+        urls=[
+            AppUrl(
+                site=Site(t.key, url.logical_id, t.paths.get(url.logical_id)),
+                function=url.function,
+                qualifier=url.qualifier,
+                auth_type=url.auth_type,
+            )
+            for t in templates
+            for url in function_urls(t, resolver)
+        ],
         documents=[
             AppDocument(
                 site=Site(p.document_stack, p.document_logical_id, _document_path(p, by_key)),
@@ -208,6 +213,7 @@ def audit(
 
     reported: list[Reported] = []
     for finding, where, paths in found:
+        severity = config.severity_of(finding.rule.id, finding.rule.severity)
         # Looked up for a finding a deploy-time value kept undecided too: an acknowledgement of
         # what may be there once deployed is not stale.
         candidate = acknowledgements.find(
@@ -215,8 +221,14 @@ def audit(
             paths=paths,
             resources=[(p.stack, p.logical_id) for p in where if p.logical_id],
         )
-        accepted = finding.evaluated and candidate is not None and honoured(candidate, finding.rule)
-        reported.extend(_graded(finding, where, candidate if accepted else None, config))
+        if severity is None:
+            continue  # the rule is turned off
+        accepted = (
+            finding.evaluated
+            and candidate is not None
+            and honoured(candidate, finding.rule, severity)
+        )
+        reported.append(Reported(finding, severity, where, candidate if accepted else None))
     reported.extend(_acknowledgement_findings(acknowledgements, places, config))
     if any(r.blocking for r in reported):
         reported.append(_verdict([r for r in reported if r.blocking]))
@@ -239,20 +251,30 @@ def _acknowledgement_findings(
     acknowledgements: Acknowledgements, places: _Places, config: GuardConfig
 ) -> list[Reported]:
     """LP501 for each acknowledgement that cannot be honoured, LP502 for each that is unused."""
-    every = acknowledgements.all
-    # check_acknowledgements locates each finding at the first element given: the index here.
-    triples = ((str(index), a.rule_id, a.reason) for index, a in enumerate(every))
-    found = [
-        (every[int(finding.location[0])], finding) for finding in check_acknowledgements(triples)
-    ]
-    refused = {id(acknowledgement) for acknowledgement, _ in found}
+
+    def severity_of(rule: Rule) -> Severity | None:
+        return config.severity_of(rule.id, rule.severity)
+
+    found: list[tuple[Acknowledgement, Finding]] = []
+    refused: set[int] = set()
+    for acknowledgement in acknowledgements.all:
+        finding = check_acknowledgement(
+            _describe(acknowledgement), acknowledgement.rule_id, acknowledgement.reason, severity_of
+        )
+        if finding is not None:
+            found.append((acknowledgement, finding))
+            refused.add(id(acknowledgement))
     found += [
         (
             acknowledgement,
-            STALE_ACKNOWLEDGEMENT.finding(
-                f"{acknowledgement.rule_id} is acknowledged at {_describe(acknowledgement)} "
-                f"({acknowledgement.reason!r}) but no finding of that rule is there or below it",
-                value=acknowledgement.rule_id,
+            replace(
+                STALE_ACKNOWLEDGEMENT.finding(
+                    f"{acknowledgement.rule_id} is acknowledged at {_describe(acknowledgement)} "
+                    f"({acknowledgement.reason!r}) but no finding of that rule is there or below "
+                    "it",
+                    value=acknowledgement.rule_id,
+                ),
+                location=(_describe(acknowledgement),),
             ),
         )
         for acknowledgement in acknowledgements.unused()
@@ -261,12 +283,7 @@ def _acknowledgement_findings(
     return [
         reported
         for acknowledgement, finding in found
-        for reported in _graded(
-            replace(finding, location=(_describe(acknowledgement),)),
-            (places.acknowledgement(acknowledgement),),
-            None,
-            config,
-        )
+        for reported in _graded(finding, (places.acknowledgement(acknowledgement),), None, config)
     ]
 
 
@@ -338,7 +355,7 @@ class _StackFacts:
             acks = metadata.get(ACKNOWLEDGED_RULES) if isinstance(metadata, Mapping) else None
             if isinstance(acks, Mapping):
                 acknowledged.extend(from_metadata(acks, template.key, logical_id))
-            if isinstance(properties, Mapping) and "Fn::If" in json.dumps(properties):
+            if isinstance(properties, Mapping) and _holds_if(properties):
                 condition = resource.get("Condition")
                 assumed = {condition: True} if isinstance(condition, str) else {}
                 ways = list(branches(properties, assumed))
@@ -347,8 +364,23 @@ class _StackFacts:
         return cls(source_types=source_types, acknowledged=acknowledged, branches=found_branches)
 
 
+def _holds_if(value: Any) -> bool:
+    if isinstance(value, Mapping):
+        return "Fn::If" in value or any(_holds_if(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds_if(v) for v in value)
+    return False
+
+
 Branch = tuple[Mapping[str, bool], Mapping[str, Any]]
 """The conditions assumed, and the properties with the branches they choose."""
+
+
+def branch_label(chosen: Iterable[tuple[str, bool]] | Mapping[str, bool]) -> str:
+    """How a finding on some branches of a permission's ``Fn::If`` names them."""
+    pairs = chosen.items() if isinstance(chosen, Mapping) else chosen
+    when = " and ".join(f"{name} is {'true' if value else 'false'}" for name, value in pairs)
+    return f" (when {when})"
 
 
 def _branch_findings(
@@ -377,10 +409,7 @@ def _branch_findings(
                     seen.add(key)
                     reported.append(finding)
                 continue
-            when = " and ".join(
-                f"{name} is {'true' if value else 'false'}" for name, value in chosen.items()
-            )
-            reported.append(replace(finding, message=f"{finding.message} (when {when})"))
+            reported.append(replace(finding, message=f"{finding.message}{branch_label(chosen)}"))
     return reported
 
 
@@ -544,22 +573,6 @@ def _by_library(stack: AuditStack, path: str | None) -> bool | None:
     # A permission's path is below its grant's; a document statement's is the grant's own.
     parts = path.split("/")
     return any("/".join(parts[:depth]) in stack.library_paths for depth in range(1, len(parts) + 1))
-
-
-def _urls(template: StackTemplate, resolver: Resolver) -> Iterable[AppUrl]:
-    for logical_id, resource in sorted(template.resources.items()):
-        if not isinstance(resource, Mapping) or resource.get("Type") != URL_TYPE:
-            continue
-        properties = resource.get("Properties") or {}
-        target = resolver.function_target(properties.get("TargetFunctionArn"), template)
-        qualifier = _literal(properties.get("Qualifier")) or target.qualifier
-        auth = _literal(properties.get("AuthType"))
-        yield AppUrl(
-            site=Site(template.key, logical_id, template.paths.get(logical_id)),
-            function=target.arn,
-            qualifier=qualifier,
-            auth_type=auth,
-        )
 
 
 def _literal(value: Any) -> str | None:

@@ -12,20 +12,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from .. import _rules
-from .._core import tokens
 from .._core.findings import NAMESPACE, Rule
 from .._core.model import INVOKE, Permission
 from .._policy.policies import PolicyStatement, ResourcePolicy, policies_of
 from .._readers.references import Resolver
 from .._readers.stacks import StackTemplate
+from .._readers.urls import function_urls
 from .._rules.app import Site
 from .._rules.other_tools import MIRRORED_RULES, Equivalent, Target, equivalents_of
 from .acknowledgements import Acknowledgement, honoured
-
-URL_TYPE = "AWS::Lambda::Url"
 
 
 @dataclass(frozen=True, slots=True)
@@ -157,18 +154,8 @@ def _urls(
     """Each ``AWS::Lambda::Url`` by function and qualifier, with its AuthType when literal."""
     found: dict[tuple[str, str | None], list[tuple[Site, str | None]]] = {}
     for stack in stacks:
-        for logical_id in sorted(stack.resources):
-            resource = stack.resources[logical_id]
-            if not isinstance(resource, Mapping) or resource.get("Type") != URL_TYPE:
-                continue
-            properties = resource.get("Properties") or {}
-            target = resolver.function_target(properties.get("TargetFunctionArn"), stack)
-            qualifier = _literal(properties.get("Qualifier")) or target.qualifier
-            found.setdefault((target.arn, qualifier), []).append(
-                (Site(stack.key, logical_id), _literal(properties.get("AuthType")))
+        for url in function_urls(stack, resolver):
+            found.setdefault((url.function, url.qualifier), []).append(
+                (Site(stack.key, url.logical_id), url.auth_type)
             )
     return found
-
-
-def _literal(value: Any) -> str | None:
-    return value if isinstance(value, str) and not tokens.is_unresolved(value) else None

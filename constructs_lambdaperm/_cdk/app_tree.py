@@ -10,7 +10,7 @@ with the number of resources, not with the number of calls into the CDK per perm
 
 Before the app is synthesized, a reference to another stack's resource is still a plain
 ``Fn::GetAtt``; once it has been synthesized, it is an ``Fn::ImportValue`` of an export.
-``_references`` follows both.
+``_readers.references`` follows both.
 
 Properties changed with escape hatches (``add_property_override``) are not seen.
 """
@@ -28,6 +28,7 @@ from .._readers.documents import GRANTS_METADATA, RESOURCE_POLICY_TYPE
 from .._readers.resources import KINDS
 from .._readers.stacks import StackTemplate
 from .._readers.template import PERMISSION_TYPE
+from .._readers.urls import URL_TYPE
 
 _PERMISSION_KEYS = {
     "action": "Action",
@@ -42,7 +43,6 @@ _PERMISSION_KEYS = {
 }
 """``CfnPermission``'s property names in the CDK and in CloudFormation."""
 
-URL_TYPE = "AWS::Lambda::Url"
 
 _WANTED_TYPES = frozenset({PERMISSION_TYPE, *KINDS})
 

@@ -180,6 +180,9 @@ def _once(findings: Sequence[Finding]) -> list[Finding]:
 
 
 def _cfn_permission(scope: Construct, id: str, permission: Permission) -> aws_lambda.CfnPermission:
+    via_url = permission.invoked_via_function_url
+    # The constructs set it to True or leave it out; a deploy-time value comes from templates.
+    assert not isinstance(via_url, str), "a grant's InvokedViaFunctionUrl is True or absent"
     return aws_lambda.CfnPermission(
         scope,
         id,
@@ -188,7 +191,7 @@ def _cfn_permission(scope: Construct, id: str, permission: Permission) -> aws_la
         principal=permission.principal,
         event_source_token=permission.event_source_token,
         function_url_auth_type=permission.function_url_auth_type,
-        invoked_via_function_url=permission.invoked_via_function_url,
+        invoked_via_function_url=via_url,
         principal_org_id=permission.principal_org_id,
         source_account=permission.source_account,
         source_arn=permission.source_arn,

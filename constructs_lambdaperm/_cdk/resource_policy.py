@@ -41,6 +41,7 @@ from .._core.errors import PermissionValidationError
 from .._core.model import Permission
 from .._policy import documents, render
 from .._readers.documents import GRANTS_METADATA
+from .._rules import intent
 from .._rules.app import BOTH_POLICY_KINDS
 from .function_input import FunctionTarget, depend_on_alias
 
@@ -257,7 +258,7 @@ class _Document:
                     hint=grant._PRINCIPAL_KEY,
                 )
             except documents.UnknownPrincipalError as error:
-                finding = BOTH_POLICY_KINDS.finding(
+                finding = intent.DOCUMENT_NEEDS.finding(
                     f"{error}; a grant whose principal is known only at deploy time cannot go "
                     "into an AWS::Lambda::ResourcePolicy from this construct",
                     parameter="Principal",
@@ -312,7 +313,7 @@ def _resource(
         raise PermissionValidationError(
             grant._path,
             [
-                BOTH_POLICY_KINDS.finding(
+                intent.DOCUMENT_NEEDS.finding(
                     f"the function {tokens.describe(readable_name)} is known only at deploy "
                     "time, and whether it is a name or an ARN cannot be told: an "
                     "AWS::Lambda::ResourcePolicy needs the function's complete ARN",

@@ -16,8 +16,8 @@ import sys
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from .._audit.engine import Reported, branch_label
 from .._core import tokens
-from .._core.findings import Severity
 from .._core.model import Permission
 from .._core.version import VERSION
 from .._readers.files import TemplateError, TemplateFile, load_template, template_files
@@ -27,7 +27,6 @@ from .._readers.template import (
     read_permissions,
     resource_names,
 )
-from .._rules import check
 
 _COLUMNS = ("Function", "Grant", "Action", "Principal", "Conditions", "Checks")
 _LABEL = re.compile(r"^(Ref|GetAtt|Sub):([A-Za-z0-9]+)(\.[A-Za-z0-9.]+)?$")
@@ -69,16 +68,47 @@ def _conditions(permission: Permission, namer: _Namer) -> str:
     return ", ".join(shown) or "-"
 
 
-def _checks(grant: TemplatePermission) -> str:
-    verdicts: list[str] = []
-    for finding in check(grant.permission):
-        if not finding.blocking:
-            continue
-        if finding.severity is Severity.UNSAFE and finding.rule_id in grant.acknowledged:
-            verdicts.append(f"{finding.rule.id} acknowledged")
-        else:
-            verdicts.append(f"{finding.rule.id} {finding.severity.value}")
-    return ", ".join(verdicts) or "ok"
+class _Verdicts:
+    """The guard's verdicts on each resource of the files shown, from one check of them all.
+
+    The same engine as ``lint``'s and the validation plugin's: references resolved, the app
+    rules, every acknowledgement (the assembly's, and only those that can be honoured).
+    """
+
+    def __init__(self, paths: Sequence[Path]) -> None:
+        from . import inputs
+
+        found = inputs.read(paths)
+        report, _ = inputs.check(found)
+        self._by_resource: dict[tuple[str, str], list[Reported]] = {}
+        for reported in report.findings:
+            if not reported.finding.evaluated:
+                continue
+            for place in reported.places[:1]:
+                if place.template_path and place.logical_id:
+                    key = (_resolved(place.template_path), place.logical_id)
+                    self._by_resource.setdefault(key, []).append(reported)
+
+    def of(self, file: Path, grant: TemplatePermission) -> str:
+        """The verdicts on ``grant``: ``ok``, or each rule with its severity or acknowledgement."""
+        suffix = branch_label(grant.conditions) if grant.conditions else None
+        verdicts: list[str] = []
+        for reported in self._by_resource.get((_resolved(file), grant.logical_id), []):
+            message = reported.finding.message
+            if "(when " in message and (suffix is None or not message.endswith(suffix)):
+                continue  # found on another branch of the resource's Fn::If
+            if reported.acknowledgement is not None:
+                verdicts.append(f"{reported.rule.id} acknowledged")
+            else:
+                verdicts.append(f"{reported.rule.id} {reported.severity.value}")
+        return ", ".join(dict.fromkeys(verdicts)) or "ok"
+
+
+def _resolved(path: str | Path) -> str:
+    try:
+        return str(Path(path).resolve())
+    except OSError:
+        return str(path)
 
 
 def _table(rows: Sequence[tuple[str, ...]], indent: str = "  ") -> str:
@@ -104,7 +134,7 @@ def _error(message: str) -> None:
     print(f"lambdaperm: error: {message}", file=sys.stderr)
 
 
-def _show_file(file: TemplateFile) -> tuple[int, set[str], int]:
+def _show_file(file: TemplateFile, verdicts: _Verdicts) -> tuple[int, set[str], int]:
     """Print the table of one template: ``(permissions, functions, resources unread)``.
 
     :raises TemplateError: when the file cannot be read as a template.
@@ -126,7 +156,7 @@ def _show_file(file: TemplateFile) -> tuple[int, set[str], int]:
                     grant.permission.action,
                     namer.show(grant.permission.principal),
                     _conditions(grant.permission, namer),
-                    _checks(grant),
+                    verdicts.of(file.path, grant),
                 )
             )
             shown.append(grant)
@@ -153,11 +183,12 @@ def show(paths: Sequence[Path]) -> int:
     it, and the others are still read; the exit status is then 1.
     """
     files = [file for path in paths for file in template_files(path)]
+    verdicts = _Verdicts(paths)
     total, unread, unread_resources = 0, 0, 0
     functions: set[tuple[str, str]] = set()
     for file in files:
         try:
-            count, named, problems = _show_file(file)
+            count, named, problems = _show_file(file, verdicts)
         except TemplateError as error:
             _error(str(error))
             unread += 1
@@ -193,10 +224,24 @@ def rules(documents: Sequence[Path]) -> int:
 
     if not documents:
         print(rules_table.generated_block())
+    status = 0
     for document in documents:
-        text = document.read_text(encoding="utf-8")
-        document.write_text(rules_table.replace_block(text), encoding="utf-8")
-    return 0
+        try:
+            text = document.read_text(encoding="utf-8")
+            updated = rules_table.replace_block(text)
+        except (OSError, UnicodeDecodeError) as error:
+            _error(f"{document}: cannot be read ({error.__class__.__name__}: {error})")
+            status = 2
+            continue
+        except ValueError:  # str.index: a marker is missing
+            _error(
+                f"{document}: has no generated block to rewrite (the lines "
+                f"{rules_table.BEGIN!r} and {rules_table.END!r})"
+            )
+            status = 2
+            continue
+        document.write_text(updated, encoding="utf-8")
+    return status
 
 
 EXTRA_MODULES = ("rich", "sarif_om", "jschema_to_python", "samtranslator")

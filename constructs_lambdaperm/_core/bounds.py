@@ -24,7 +24,7 @@ _SEPARATORS = (",", ":")
 _BOUNDED = re.compile(r"\$\{Token\[([^\]\s;]*);max=(\d+)\]\}")
 
 
-# The CDK's marker for a deploy-time string, bounded or not (as in ``_tokens``).
+# The CDK's marker for a deploy-time string, bounded or not (as in ``tokens``).
 _ANY_MARKER = re.compile(r"\$\{Token\[[^\]\s]*\]\}")
 
 

@@ -192,8 +192,9 @@ class Permission:
     """A token the invoker must supply (Alexa)."""
     function_url_auth_type: str | None = None
     """``AWS_IAM`` or ``NONE``: restricts the statement to a function URL of that auth type."""
-    invoked_via_function_url: bool | None = None
-    """``True`` restricts the statement to invocations through a function URL."""
+    invoked_via_function_url: bool | str | None = None
+    """``True`` restricts the statement to invocations through a function URL; a string is a
+    deploy-time value (a token marker), which may be either. Default: - no such restriction."""
 
     @property
     def principal_kind(self) -> PrincipalKind:
@@ -217,24 +218,6 @@ class Permission:
             "FunctionUrlAuthType": self.function_url_auth_type,
         }
         return {name: value for name, value in values.items() if value is not None}
-
-    def cfn_properties(self) -> dict[str, str | bool]:
-        """The ``AWS::Lambda::Permission`` properties, in the schema's order."""
-        properties: dict[str, str | bool] = {
-            "Action": self.action,
-            "FunctionName": self.function_name,
-            "Principal": self.principal,
-        }
-        optional: dict[str, str | bool | None] = {
-            "EventSourceToken": self.event_source_token,
-            "FunctionUrlAuthType": self.function_url_auth_type,
-            "InvokedViaFunctionUrl": self.invoked_via_function_url,
-            "PrincipalOrgID": self.principal_org_id,
-            "SourceAccount": self.source_account,
-            "SourceArn": self.source_arn,
-        }
-        properties.update({key: value for key, value in optional.items() if value is not None})
-        return properties
 
 
 def partition_of(region: str) -> str | None:

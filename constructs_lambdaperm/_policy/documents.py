@@ -565,12 +565,29 @@ def _permission(single: Mapping[str, Any], function_name: str, qualifier: str | 
 
 
 def deny_narrowing(statements: Sequence[Mapping[str, Any]]) -> list[tuple[str, list[str]]]:
-    """The Sid and actions of each Deny statement of a document, for :func:`narrowed_by`."""
+    """The Sid and actions of each Deny statement that may apply to any caller.
+
+    Only those may settle how far an Allow reaches (a Deny of everyone outside an
+    organization makes a public Allow the organization's); a Deny of one account leaves
+    everyone else allowed. For :func:`narrowed_by`.
+    """
     return [
         (str(s.get("Sid", f"#{index}")), [str(a) for a in _as_list(s.get("Action", "*"))])
         for index, s in enumerate(statements)
-        if s.get("Effect") == "Deny"
+        if s.get("Effect") == "Deny" and _may_apply_to_anyone(s)
     ]
+
+
+def _may_apply_to_anyone(statement: Mapping[str, Any]) -> bool:
+    if "NotPrincipal" in statement:
+        return True
+    principal = statement.get("Principal")
+    if principal == "*":
+        return True
+    if isinstance(principal, Mapping):
+        values = [v for vs in principal.values() for v in _as_list(vs)]
+        return any(v == "*" or tokens.is_unresolved(str(v)) for v in values)
+    return isinstance(principal, str) and tokens.is_unresolved(principal)
 
 
 def narrowed_by(permission: Permission, denies: Sequence[tuple[str, list[str]]]) -> list[str]:

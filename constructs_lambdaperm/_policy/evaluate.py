@@ -1,6 +1,6 @@
 """Who can invoke: whether a function's resource-based policy allows a request.
 
-Pure Python, over statements as Lambda writes them (``_render``). It follows IAM's rules for the
+Pure Python, over statements as Lambda writes them (``render``). It follows IAM's rules for the
 parts Lambda policies use:
 
 - principals: ``"*"`` (and ``{"AWS": "*"}``) match every caller, anonymous ones included; an

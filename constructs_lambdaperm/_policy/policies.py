@@ -451,7 +451,9 @@ def permission_of(
             expanded[name] = text
     via_url = properties.get("InvokedViaFunctionUrl")
     if isinstance(via_url, Mapping):
-        via_url = True  # deploy-time: counted with its condition, the longer statement
+        # Deploy-time: a marker, which the statement counts with its condition (the longer
+        # statement) and the rules read as either value.
+        via_url = resolver.text(via_url, stack, "Action")
     if via_url is not None:
         expanded["InvokedViaFunctionUrl"] = via_url
     return replace(permission_from_properties(expanded), qualifier=target.qualifier)

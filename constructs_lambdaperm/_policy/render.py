@@ -153,7 +153,7 @@ def condition_element(
     principal_org_id: str | None = None,
     event_source_token: str | None = None,
     function_url_auth_type: str | None = None,
-    invoked_via_function_url: bool | None = None,
+    invoked_via_function_url: bool | str | None = None,
 ) -> dict[str, dict[str, str]]:
     """``Condition``: ``StringEquals``, then ``ArnLike``, then ``Bool``; empty when none.
 

@@ -225,18 +225,28 @@ def write_outside_stacks(directory: Path, acknowledged: Sequence[Acknowledged]) 
 def read_outside_stacks(directory: Path) -> list[Acknowledged]:
     """The acknowledgements outside any stack the guard recorded in the assembly, if any.
 
-    A Stage's own assembly is inside the app's: its parent's record counts too.
+    A Stage's own assembly is inside the app's (its parent holds ``manifest.json`` too): the
+    app's record counts for it. A record that cannot be read is ignored, as if absent.
     """
-    for folder in (directory, directory.parent):
+    folders = [directory]
+    if (directory.parent / "manifest.json").is_file():
+        folders.append(directory.parent)
+    for folder in folders:
         file = folder / OUTSIDE_STACKS_FILE
-        if file.is_file():
+        if not file.is_file():
+            continue
+        try:
             data = _load(file)
-            entries = data.get("acknowledged") if isinstance(data, Mapping) else None
-            return [
-                Acknowledged(str(e["path"]), str(e["rule_id"]), str(e["reason"]))
-                for e in entries or ()
-                if isinstance(e, Mapping) and {"path", "rule_id", "reason"} <= set(e)
-            ]
+        except (OSError, ValueError):  # truncated or not JSON: the record is lost, not the run
+            return []
+        entries = data.get("acknowledged") if isinstance(data, Mapping) else None
+        if not isinstance(entries, list):
+            return []
+        return [
+            Acknowledged(str(e["path"]), str(e["rule_id"]), str(e["reason"]))
+            for e in entries
+            if isinstance(e, Mapping) and {"path", "rule_id", "reason"} <= set(e)
+        ]
     return []
 
 

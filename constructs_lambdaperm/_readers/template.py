@@ -1,7 +1,7 @@
 """Front end: the ``AWS::Lambda::Permission`` resources of a CloudFormation template.
 
-Intrinsic functions become deploy-time markers (``_tokens``), so the same rules check a template
-as check the constructs: what is literal is checked, the rest is reported as not checked.
+Intrinsic functions become deploy-time markers (``_core.tokens``), so the same rules check a
+template as check the constructs: what is literal is checked, the rest is reported as not checked.
 ``Fn::Join`` and ``Fn::Sub`` keep their literal text, so a partly known ARN is checked too; a
 dynamic reference (``{{resolve:ssm:...}}``) is a deploy-time value. A resource whose properties
 hold ``Fn::If`` is read once per way its conditions can go, so each branch is checked.
@@ -175,8 +175,18 @@ def permission_from_properties(properties: Mapping[str, Any]) -> Permission:
         principal_org_id=value_text(properties.get("PrincipalOrgID")),
         event_source_token=value_text(properties.get("EventSourceToken")),
         function_url_auth_type=value_text(properties.get("FunctionUrlAuthType")),
-        invoked_via_function_url=None if via_url is None else via_url in (True, "true", "True"),
+        invoked_via_function_url=_boolean(via_url),
     )
+
+
+def _boolean(value: Any) -> bool | str | None:
+    """A boolean property: ``True``/``False``, a deploy-time marker, or ``None`` when absent."""
+    if value is None or isinstance(value, bool):
+        return value
+    text = value_text(value)
+    if text is not None and tokens.is_unresolved(text):
+        return text
+    return text in ("true", "True")
 
 
 def read_permissions(

@@ -1,17 +1,18 @@
-"""LP501: an acknowledgement of this library's rules can be honoured.
+"""LP501, LP502: an acknowledgement of this library's rules can be honoured, and is in use.
 
 An acknowledgement is code that accepts a risk, so a typo in it must not pass unseen: it names
 a rule of this catalogue that may be acknowledged (unsafe, or a warning), and says why. The
-app-wide check (``_budget``) runs :func:`check_acknowledgements` over every acknowledgement the
-synthesized stacks record; a grant's unsafe findings are settled apart (``_acknowledge``).
+guard (``_audit.engine``) runs :func:`check_acknowledgement` over every acknowledgement of the
+app or templates it checks, and reports those that accepted nothing (LP502).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import operator
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 
-from .._core.findings import MIN_REASON_LENGTH, NAMESPACE, Finding, Severity
+from .._core.findings import MIN_REASON_LENGTH, NAMESPACE, Finding, Rule, Severity
 from .registry import RULES, define
 
 _ANNOTATION = "Annotation"
@@ -31,57 +32,78 @@ BAD_ACKNOWLEDGEMENT = define(
         "CloudFormation would reject it; and a reviewer needs the reason."
     ),
     fix=(
-        "acknowledge an unsafe rule (LP3xx) or a warning (LP402) by its ID (`lambdaperm rules` "
-        "lists them), "
+        "acknowledge an unsafe rule (LP3xx) or a warning (LP402, LP502, the LP6xx warnings) by "
+        "its ID (`lambdaperm rules` lists them and their severities), "
         f"with a reason of at least {MIN_REASON_LENGTH} characters; fix invalid values instead"
     ),
     doc_url=VALIDATIONS_URL,
 )
 
 
-def check_acknowledgements(acknowledged: Iterable[tuple[str, str, str]]) -> list[Finding]:
+def check_acknowledgements(
+    acknowledged: Iterable[tuple[str, str, str]],
+    severity_of: Callable[[Rule], Severity | None] = operator.attrgetter("severity"),
+) -> list[Finding]:
     """Findings for each ``(construct path, rule ID, reason)`` that cannot be honoured.
 
     IDs outside this library's namespace belong to other tools and are left alone, except one
     of this catalogue's IDs written without it, which the CDK files under ``Annotation::``.
+    ``severity_of`` gives a rule's severity as configured (a guard may make a warning an
+    error, which then cannot be acknowledged). Default: - the catalogue's.
     """
     findings: list[Finding] = []
     for path, rule_id, reason in acknowledged:
-        namespace, _, short = rule_id.partition("::")
-        meant = _meant(namespace, short)
-        if namespace == _ANNOTATION and short in RULES:
-            message = (
-                f"{short} is acknowledged without its namespace, so the CDK files it as "
-                f"{rule_id} and it silences nothing: write '{NAMESPACE}::{short}'"
-            )
-        elif meant is not None and rule_id != meant:
-            # The CDK compares IDs exactly: 'lambdaperm::LP306' or ' LambdaPerm::lp306 '
-            # silence nothing, while reading as if they did.
-            message = (
-                f"{rule_id!r} is acknowledged but IDs are compared exactly, so it silences "
-                f"nothing: write '{meant}'"
-            )
-        elif namespace != NAMESPACE:
-            continue
-        elif (rule := RULES.get(short)) is None:
-            message = (
-                f"{rule_id} is acknowledged but no such rule exists (`lambdaperm rules` lists them)"
-            )
-        elif rule.severity is Severity.ERROR:
-            message = (
-                f"{rule_id} is acknowledged but cannot be: it reports what Lambda or "
-                "CloudFormation would refuse, so fix what it reports instead"
-            )
-        elif len(reason.strip()) < MIN_REASON_LENGTH:
-            message = (
-                f"{rule_id} is acknowledged with the reason {reason!r}: say why in at least "
-                f"{MIN_REASON_LENGTH} characters"
-            )
-        else:
-            continue
-        finding = BAD_ACKNOWLEDGEMENT.finding(message, value=rule_id)
-        findings.append(replace(finding, location=(path,)))
+        finding = check_acknowledgement(path, rule_id, reason, severity_of)
+        if finding is not None:
+            findings.append(finding)
     return findings
+
+
+def check_acknowledgement(
+    path: str,
+    rule_id: str,
+    reason: str,
+    severity_of: Callable[[Rule], Severity | None] = operator.attrgetter("severity"),
+) -> Finding | None:
+    """LP501 for one acknowledgement that cannot be honoured; ``None`` when it can."""
+    namespace, _, short = rule_id.partition("::")
+    meant = _meant(namespace, short)
+    if namespace == _ANNOTATION and short in RULES:
+        message = (
+            f"{short} is acknowledged without its namespace, so the CDK files it as "
+            f"{rule_id} and it silences nothing: write '{NAMESPACE}::{short}'"
+        )
+    elif meant is not None and rule_id != meant:
+        # The CDK compares IDs exactly: 'lambdaperm::LP306' or ' LambdaPerm::lp306 '
+        # silence nothing, while reading as if they did.
+        message = (
+            f"{rule_id!r} is acknowledged but IDs are compared exactly, so it silences "
+            f"nothing: write '{meant}'"
+        )
+    elif namespace != NAMESPACE:
+        return None
+    elif (rule := RULES.get(short)) is None:
+        message = (
+            f"{rule_id} is acknowledged but no such rule exists (`lambdaperm rules` lists them)"
+        )
+    elif rule.severity is Severity.ERROR:
+        message = (
+            f"{rule_id} is acknowledged but cannot be: it reports what Lambda or "
+            "CloudFormation would refuse, so fix what it reports instead"
+        )
+    elif severity_of(rule) is Severity.ERROR:
+        message = (
+            f"{rule_id} is acknowledged but cannot be: the app's guard makes it an error "
+            "(PermissionGuard(severities=...)), so fix what it reports instead"
+        )
+    elif len(reason.strip()) < MIN_REASON_LENGTH:
+        message = (
+            f"{rule_id} is acknowledged with the reason {reason!r}: say why in at least "
+            f"{MIN_REASON_LENGTH} characters"
+        )
+    else:
+        return None
+    return replace(BAD_ACKNOWLEDGEMENT.finding(message, value=rule_id), location=(path,))
 
 
 def _meant(namespace: str, short: str) -> str | None:

@@ -19,7 +19,14 @@ from dataclasses import dataclass, field, replace
 
 from .._core import tokens
 from .._core.findings import Finding, Rule, Severity
-from .._core.model import INVOKE, INVOKE_URL, WILDCARD_ACTIONS, Permission, PrincipalKind
+from .._core.model import (
+    INVOKE,
+    INVOKE_URL,
+    WILDCARD_ACTIONS,
+    Permission,
+    PrincipalKind,
+    arn_field,
+)
 from .intent import FUNCTION_ACCOUNT
 from .registry import RESOURCE_POLICY_URL, URL_AUTH_URL, define
 from .services import SOURCE_SERVICE, arn_service, is_known_service
@@ -117,8 +124,6 @@ class AppView:
     """The organizations grants may name. Default: - any organization."""
     require_constructs: bool = False
     """Whether every grant must come from this library's constructs. Default: - no."""
-    functions: frozenset[str] = field(default_factory=frozenset)
-    """The ARNs of the functions defined in the app."""
 
 
 AppCheck = Callable[[AppView], Iterable[Finding]]
@@ -304,31 +309,61 @@ def _is_companion(permission: Permission) -> bool:
     return permission.action == INVOKE and permission.invoked_via_function_url is True
 
 
+def _may_be_companion(permission: Permission) -> bool:
+    """A companion, or one whose InvokedViaFunctionUrl is a deploy-time value."""
+    return permission.action == INVOKE and permission.invoked_via_function_url not in (
+        None,
+        False,
+    )
+
+
 def _callers(grant: AppGrant) -> tuple[str, str | None]:
-    """Who a URL grant or its companion is for: principal and organization."""
-    return grant.permission.principal, grant.permission.principal_org_id
+    """Who a grant is for: its principal (an account ID and its root ARN alike) and org."""
+    return _canonical_principal(grant.permission), grant.permission.principal_org_id
+
+
+def _canonical_principal(permission: Permission) -> str:
+    principal = permission.principal
+    kind = permission.principal_kind
+    if kind is PrincipalKind.ACCOUNT:
+        return f"account:{principal}"
+    if kind is PrincipalKind.IAM and principal.endswith(":root"):
+        return f"account:{arn_field(principal, 4)}"
+    return principal
+
+
+def _covers_url_calls(grant: AppGrant) -> bool:
+    """A grant of InvokeFunction that URL calls meet too: no condition a URL call lacks."""
+    permission = grant.permission
+    return (
+        permission.action in WILDCARD_ACTIONS | {INVOKE}
+        and permission.invoked_via_function_url is None
+        and permission.function_url_auth_type is None
+        and permission.source_arn is None
+        and permission.source_account is None
+        and permission.event_source_token is None
+    )
 
 
 @_app_rule(URL_WITHOUT_COMPANION)
 def url_without_companion(view: AppView) -> Iterator[Finding]:
-    """Every lambda:InvokeFunctionUrl grant has an InvokedViaFunctionUrl companion."""
+    """Every lambda:InvokeFunctionUrl grant has an InvokedViaFunctionUrl companion.
+
+    A plain InvokeFunction grant to the same caller (or to everyone) serves as one: it allows
+    the calls through the URL too.
+    """
     companions = {
-        (g.function, g.qualifier, *_callers(g)) for g in view.grants if _is_companion(g.permission)
-    }
-    wildcard = {
-        (g.function, g.qualifier)
+        (g.function, g.qualifier, *_callers(g))
         for g in view.grants
-        if g.permission.action in WILDCARD_ACTIONS | {INVOKE}
-        and g.permission.invoked_via_function_url is None
-        and _literal(g.permission.principal) is not None
+        if _may_be_companion(g.permission) or _covers_url_calls(g)
     }
     for grant in view.grants:
         if not _is_url_grant(grant.permission):
             continue
         if tokens.is_unresolved(grant.permission.principal):
             continue  # whose companion it is cannot be told before deploy
-        key = (grant.function, grant.qualifier, *_callers(grant))
-        if key in companions or (grant.function, grant.qualifier) in wildcard:
+        target = (grant.function, grant.qualifier)
+        if (*target, *_callers(grant)) in companions or (*target, "*", None) in companions:
             continue
         yield _at(
             URL_WITHOUT_COMPANION.finding(
@@ -345,14 +380,21 @@ def url_without_companion(view: AppView) -> Iterator[Finding]:
 
 @_app_rule(COMPANION_WITHOUT_URL)
 def companion_without_url(view: AppView) -> Iterator[Finding]:
-    """Every InvokedViaFunctionUrl grant has a lambda:InvokeFunctionUrl grant beside it."""
+    """Every InvokedViaFunctionUrl grant has a lambda:InvokeFunctionUrl grant beside it.
+
+    A companion for everyone completes every URL grant on its target: one is enough.
+    """
     url_grants = {
         (g.function, g.qualifier, *_callers(g)) for g in view.grants if _is_url_grant(g.permission)
     }
+    url_targets = {(function, qualifier) for function, qualifier, _, _ in url_grants}
     for grant in view.grants:
         if not _is_companion(grant.permission) or tokens.is_unresolved(grant.permission.principal):
             continue
-        if (grant.function, grant.qualifier, *_callers(grant)) in url_grants:
+        target = (grant.function, grant.qualifier)
+        if (*target, *_callers(grant)) in url_grants:
+            continue
+        if _callers(grant) == ("*", None) and target in url_targets:
             continue
         yield _at(
             COMPANION_WITHOUT_URL.finding(
@@ -637,11 +679,18 @@ OUTSIDE_ALLOWED = define(
 
 
 def _principal_account(permission: Permission) -> str | None:
+    """The account an account or IAM principal names; "" when it is known at deploy time only.
+
+    A principal whose kind is known only at deploy time (a parameter, an imported value) may
+    name an account too, so its account is unknown as well; never taken as allowed.
+    """
     kind = permission.principal_kind
     if kind is PrincipalKind.ACCOUNT:
-        return permission.principal
+        return _literal(permission.principal) or ""
     if kind is PrincipalKind.IAM:
-        return permission.principal.split(":")[4]
+        return _literal(arn_field(permission.principal, 4)) or ""
+    if kind is PrincipalKind.UNKNOWN:
+        return ""
     return None
 
 
@@ -652,6 +701,14 @@ def outside_allowed(view: AppView) -> Iterator[Finding]:
     if accounts is None and orgs is None:
         return
     for grant in view.grants:
+        if accounts is not None and _principal_account(grant.permission) == "":
+            # AWS::AccountId, AccountRootPrincipal() in an environment-agnostic stack...
+            yield _at(
+                OUTSIDE_ALLOWED.not_evaluated(
+                    "Principal", grant.permission.principal, "the principal's account"
+                ),
+                grant.site,
+            )
         for parameter, value, allowed in _named_parties(grant.permission, accounts, orgs):
             yield _at(
                 OUTSIDE_ALLOWED.finding(
@@ -671,7 +728,7 @@ def _named_parties(
     """``(parameter, value, allowed)`` for each party the grant names that is not allowed."""
     if accounts is not None:
         account = _principal_account(permission)
-        if account is not None and account not in accounts:
+        if account and account not in accounts:
             yield "Principal", permission.principal, accounts
         source = _literal(permission.source_account)
         if source is not None and source not in accounts:
@@ -681,9 +738,10 @@ def _named_parties(
         yield "PrincipalOrgID", org, orgs
     if permission.principal_kind is PrincipalKind.ANYONE and permission.principal_org_id is None:
         has_source = permission.source_account is not None or permission.source_arn is not None
+        # A public function URL (or, deploy-time, maybe one): LP306's and LP301's to report.
         public_url = permission.function_url_auth_type == "NONE" or (
-            permission.invoked_via_function_url is True
-        )  # a public function URL: LP306's to report
+            permission.invoked_via_function_url not in (None, False)
+        )
         if not has_source and not public_url:
             allowed = orgs if orgs is not None else accounts
             yield "Principal", permission.principal, allowed
@@ -700,8 +758,8 @@ NOT_FROM_LIBRARY = define(
     ),
     fix=(
         "replace the grant with the construct for its kind (S3InvokePermission, "
-        "CrossAccountPermission, ServiceInvokePermission...), or acknowledge the guard's "
-        "choice with the platform team"
+        "CrossAccountPermission, ServiceInvokePermission...), or ask the platform team to "
+        "turn require_constructs off"
     ),
     doc_url=RESOURCE_POLICY_URL,
 )
@@ -728,8 +786,3 @@ def not_from_library(view: AppView) -> Iterator[Finding]:
                 ),
                 grant.site,
             )
-
-
-def app_rule_ids() -> Sequence[str]:
-    """The IDs of the app-level rules."""
-    return sorted({rule.id for rule, _ in APP_CHECKS} | {BLOCKED.id})

@@ -1,8 +1,8 @@
 """LP401-LP402: a function's resource-based policy fits Lambda's 20,480-byte limit.
 
 These rules look at a whole policy (every statement on one function, version or alias), not at
-one permission, so they do not run in ``check``: the app's validation plugin (``_budget``) runs
-:func:`check_policy` on each policy of the synthesized templates.
+one permission, so they do not run in ``check``: the app's validation plugin
+(``_audit.engine``) runs :func:`check_policy` on each policy of the synthesized templates.
 """
 
 from __future__ import annotations

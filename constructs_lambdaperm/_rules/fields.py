@@ -1,11 +1,12 @@
 """LP101-LP109: each AddPermission parameter meets its pattern, length and enum constraints.
 
-The constraints are data (``_api_model.field_constraints``, from botocore's service model and
+The constraints are data (``_core.api_model.field_constraints``, from botocore's service model and
 CloudFormation's schema); these rules only apply them, one rule per parameter.
 """
 
 from __future__ import annotations
 
+import functools
 import operator
 from collections.abc import Iterator
 
@@ -91,8 +92,13 @@ FIELD_RULES: dict[str, Rule] = {
 """The field rule of each AddPermission parameter."""
 
 
+@functools.lru_cache(maxsize=8192)
 def check_field(parameter: str, value: str) -> Finding | None:
-    """Check one parameter value against its constraints; ``None`` when it complies."""
+    """Check one parameter value against its constraints; ``None`` when it complies.
+
+    Remembered: an app repeats its values (one action, a few principals, each function's name
+    in each of its grants), and the guard checks every permission of the app at synth.
+    """
     return _check(FIELD_RULES[parameter], field_constraints()[parameter], value)
 
 

@@ -1,4 +1,4 @@
-"""LP201-LP205: what a grant of a given kind promises (checked by the constructs).
+"""LP201-LP206: what a grant of a given kind promises (checked by the constructs).
 
 These rules need to know what the grant is for (an S3 bucket, another account...), which a bare
 AWS::Lambda::Permission does not say, so the constructs call them with that context; they do not
@@ -198,6 +198,27 @@ FUNCTION_ACCOUNT = define(
         "the access); the other account then calls the function with its own IAM policy"
     ),
     doc_url=RESOURCE_POLICY_URL,
+)
+
+
+DOCUMENT_NEEDS = define(
+    "LP206",
+    Severity.ERROR,
+    title="A grant into a ResourcePolicy document names its principal and function at synth",
+    explanation=(
+        "use_resource_policy(scope) writes the grants of a function into one "
+        "AWS::Lambda::ResourcePolicy document, whose statements name the principal in its "
+        'kind ({"AWS": ...} or {"Service": ...}) and the function by its complete ARN. '
+        "AddPermission works that out when the grant is deployed; a document must say it when "
+        "it is written, so a principal whose kind, or a function whose ARN, is known only at "
+        "deploy time cannot go into one."
+    ),
+    fix=(
+        "give the principal at synth, or pass the function construct or its ARN; or leave "
+        "the function's grants out of use_resource_policy's scope"
+    ),
+    doc_url="https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/"
+    "aws-resource-lambda-resourcepolicy.html",
 )
 
 

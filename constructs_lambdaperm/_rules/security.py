@@ -150,11 +150,19 @@ def public(permission: Permission) -> Iterator[Finding]:
     needs both its InvokeFunctionUrl statement (which carries the auth type) and an
     InvokeFunction statement with InvokedViaFunctionUrl, so the first decides who can call it.
     """
-    if permission.function_url_auth_type is not None or permission.invoked_via_function_url:
+    if permission.function_url_auth_type is not None or permission.invoked_via_function_url is True:
         return
     if _has_source_condition(permission):
         return
     kind = permission.principal_kind
+    if isinstance(permission.invoked_via_function_url, str) and kind is PrincipalKind.ANYONE:
+        # Public if false, a function URL's companion if true: not decided before deploy.
+        yield PUBLIC.not_evaluated(
+            "InvokedViaFunctionUrl",
+            permission.invoked_via_function_url,
+            "InvokedViaFunctionUrl, which decides whether Principal '*' is public,",
+        )
+        return
     if kind is PrincipalKind.ANYONE:
         yield PUBLIC.finding(
             f"Principal '*' with no condition makes {permission.action} open to everyone",
@@ -271,6 +279,14 @@ def url_any_identity(permission: Permission) -> Iterator[Finding]:
             parameter="Principal",
             value=permission.principal,
         )
+    elif (
+        permission.function_url_auth_type is not None
+        and permission.principal_org_id is None
+        and permission.principal_kind is PrincipalKind.UNKNOWN
+    ):
+        # The principal may be '*' once deployed: said, never passed in silence (LP301 leaves
+        # function URL statements to this rule and LP306).
+        yield URL_ANY_IDENTITY.not_evaluated("Principal", permission.principal, "Principal")
 
 
 def _any_identity(permission: Permission) -> bool:
