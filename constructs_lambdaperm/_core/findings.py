@@ -98,15 +98,17 @@ class Finding:
     message: str
     """What is wrong, with the value found."""
     parameter: str | None = None
-    """The AddPermission parameter concerned (``SourceAccount``...), if one."""
+    """The AddPermission parameter concerned (``SourceAccount``...).
+    Default: - none (the finding is on the whole permission)."""
     value: object = None
-    """The value found."""
+    """The value found. Default: - none."""
     fix: str = ""
-    """How to fix it."""
+    """How to fix it. Default: - none (``Rule.finding`` gives the rule's own fix)."""
     evaluated: bool = True
-    """``False`` when the rule could not check a deploy-time value."""
+    """``False`` when the rule could not check a deploy-time value. Default: ``True``."""
     location: tuple[str, ...] = field(default=())
-    """Where the permission was found (construct path, template and logical ID...)."""
+    """Where the permission was found (construct path, template and logical ID...).
+    Default: - not given."""
 
     @property
     def rule_id(self) -> str:

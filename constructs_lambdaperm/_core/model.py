@@ -178,20 +178,24 @@ class Permission:
     principal: str
     """Who is granted: ``*``, an account ID, an IAM ARN or a service principal."""
     action: str = INVOKE
-    """The action granted, for example ``lambda:InvokeFunction``."""
+    """The action granted, for example ``lambda:GetFunction``.
+    Default: ``lambda:InvokeFunction``."""
     qualifier: str | None = None
     """The version or alias that FunctionName carries (its policy holds the statement);
-    ``None`` for the unqualified function."""
+    ``None`` for the unqualified function. Default: - the unqualified function."""
     source_arn: str | None = None
-    """For a service principal, the ARN of the resource allowed to invoke."""
+    """For a service principal, the ARN of the resource allowed to invoke. Default: - any."""
     source_account: str | None = None
-    """For a service principal, the account that must own the source resource."""
+    """For a service principal, the account that must own the source resource.
+    Default: - any account."""
     principal_org_id: str | None = None
-    """The AWS Organizations ID every caller's account must belong to."""
+    """The AWS Organizations ID every caller's account must belong to.
+    Default: - no organization condition."""
     event_source_token: str | None = None
-    """A token the invoker must supply (Alexa)."""
+    """A token the invoker must supply (Alexa). Default: - none."""
     function_url_auth_type: str | None = None
-    """``AWS_IAM`` or ``NONE``: restricts the statement to a function URL of that auth type."""
+    """``AWS_IAM`` or ``NONE``: restricts the statement to a function URL of that auth type.
+    Default: - no such restriction."""
     invoked_via_function_url: bool | str | None = None
     """``True`` restricts the statement to invocations through a function URL; a string is a
     deploy-time value (a token marker), which may be either. Default: - no such restriction."""
