@@ -53,6 +53,7 @@ def _kind_patterns() -> tuple[tuple[PrincipalKind, Pattern], ...]:
     )
 
 
+@functools.lru_cache(maxsize=8192)
 def principal_kind(principal: str) -> PrincipalKind:
     """Classify a Principal value the way Lambda maps it into a policy statement.
 
@@ -112,6 +113,7 @@ _FUNCTION_NAME = aws_regex(
 )
 
 
+@functools.lru_cache(maxsize=8192)
 def parse_function_name(value: str) -> FunctionName:
     """Split ``value`` in one of Lambda's four name formats; never raises.
 

@@ -61,7 +61,10 @@ def describe(value: str) -> str:
     return "".join("<deploy-time value>" if part is None else part for part in split(value))
 
 
-def labelled_parts(value: str) -> list[tuple[str, str]]:
+# Cached: the guard and the readers ask about the same few values (a function's ARN, a
+# principal) once per permission, thousands of times in a large app.
+@functools.lru_cache(maxsize=8192)
+def labelled_parts(value: str) -> tuple[tuple[str, str], ...]:
     """``value`` as ``("text", literal)`` and ``("token", label)`` pieces, in order."""
     pieces: list[tuple[str, str]] = []
     position = 0
@@ -72,7 +75,7 @@ def labelled_parts(value: str) -> list[tuple[str, str]]:
         position = match.end()
     if position < len(value):
         pieces.append(("text", value[position:]))
-    return pieces
+    return tuple(pieces)
 
 
 # What each pseudo-parameter can be, as AWS's own patterns write these fields (the region as in
@@ -99,6 +102,7 @@ _PSEUDO_LABEL = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=8192)
 def pseudo_parameter(label: str) -> str | None:
     """The pseudo-parameter (``Region``...) a marker's label stands for, if it is one."""
     if label.startswith(_OPAQUE_PREFIX):
@@ -136,6 +140,7 @@ def shaped_split(value: str) -> tuple[Part, ...]:
     return tuple(parts)
 
 
+@functools.lru_cache(maxsize=8192)
 def is_shaped(value: str) -> bool:
     """Whether every deploy-time part of ``value`` is a pseudo-parameter (or there is none)."""
     return all(
