@@ -10,6 +10,7 @@ copies apart (or one copy's statements are checked against the other's function)
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
@@ -21,7 +22,7 @@ from constructs import Construct
 
 from conftest import ACCOUNT, REGION
 from conftest import make_function as _function
-from constructs_lambdaperm import S3InvokePermission, resource_policies
+from constructs_lambdaperm import PermissionGuard, S3InvokePermission, resource_policies
 from constructs_lambdaperm._core import bounds
 from constructs_lambdaperm._policy.policies import ResourcePolicy, policies_of
 from constructs_lambdaperm._readers.assembly import read_assembly
@@ -121,6 +122,36 @@ def test_a_function_granted_across_nested_stacks_has_one_policy(
             [f.rule.id for f in check_policy(p) if f.blocking] == ["LP401"] for p in policies
         )
     assert len(before) == len(after) == (2 if layout is _inside_a_stage_built_twice else 1)
+
+
+@pytest.mark.parametrize("layout", LAYOUTS.values(), ids=LAYOUTS.keys())
+def test_the_guard_refuses_synth_for_each_layout_with_lp401_at_the_function(
+    layout: Layout, tmp_path: Path
+) -> None:
+    # End to end, as a user runs it: the guard's own synth fails on the one over-limit policy
+    # (it once passed with an LP402 warning per half), and the report names the function.
+    app = cdk.App(outdir=str(tmp_path))
+    cdk.Validations.of(app).add_plugins(PermissionGuard())
+    layout(app)
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+    report = json.loads((tmp_path / "validation-report.json").read_text())
+    violations = [
+        violation
+        for plugin in report["pluginReports"]
+        if plugin["pluginName"] == "LambdaPerm"
+        for violation in plugin["violations"]
+    ]
+    over = [v for v in violations if v["ruleName"] == "LP401"]
+    assert len(over) == (2 if layout is _inside_a_stage_built_twice else 1)
+    assert all(v["severity"] == "fatal" for v in over)
+    assert "with 80 statements" in over[0]["description"]
+    # The function's own construct is among the places named.
+    assert all(
+        any(c["constructPath"].endswith("Fn/Resource") for c in v["violatingConstructs"])
+        for v in over
+    )
+    assert not [v for v in violations if v["ruleName"] == "LP402"]
 
 
 def _stage_twice(app: cdk.App) -> dict[str, aws_lambda.Function]:
