@@ -290,7 +290,15 @@ def machine_info() -> dict[str, str]:
     import constructs_lambdaperm
 
     package_dir = Path(constructs_lambdaperm.__file__).resolve().parent
-    if package_dir.is_relative_to(ROOT):
+    in_git = (
+        subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--git-dir"], capture_output=True, check=False
+        ).returncode
+        == 0
+    )
+    if package_dir.is_relative_to(ROOT) and not in_git:
+        package = f"{package_dir} (not a git checkout: an export such as `git archive`)"
+    elif package_dir.is_relative_to(ROOT):
         commit = _first_line(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"])
         dirty = _first_line(
             ["git", "-C", str(ROOT), "status", "--porcelain", "--", "constructs_lambdaperm"]
