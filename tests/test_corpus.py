@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import io
 import os
-import tarfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,7 +21,7 @@ from typing import Any
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, extract
 from constructs_lambdaperm import resource_policies
 from constructs_lambdaperm._audit.engine import AuditReport
 from constructs_lambdaperm._cli import inputs
@@ -73,8 +72,7 @@ def corpus(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "set LAMBDAPERM_CORPUS to the archive's path"
         )
     directory = tmp_path_factory.mktemp("corpus")
-    with tarfile.open(archive) as tar:
-        tar.extractall(directory, filter="data")
+    extract(archive, directory)
     return directory
 
 

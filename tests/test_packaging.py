@@ -10,14 +10,13 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
-import tarfile
 import zipfile
 from email.parser import Parser
 from pathlib import Path
 
 import pytest
 
-from conftest import ROOT
+from conftest import ROOT, extract
 from constructs_lambdaperm import __version__
 
 
@@ -68,8 +67,7 @@ def test_the_metadata_declares_the_licence_and_links_only_to_absolute_urls(dist:
 
 def test_the_sdist_holds_what_it_takes_to_build_and_test_itself(dist: Path, tmp_path: Path) -> None:
     sdist = _one(dist, f"constructs_lambdaperm-{__version__}.tar.gz")
-    with tarfile.open(sdist) as archive:
-        archive.extractall(tmp_path, filter="data")
+    extract(sdist, tmp_path)
     unpacked = tmp_path / f"constructs_lambdaperm-{__version__}"
     for needed in (
         "LICENSE",
