@@ -117,7 +117,7 @@ def extract(archive: Path, directory: Path) -> None:
     """Unpack the tar ``archive`` into ``directory``, refusing members that would land outside.
 
     Python 3.11.0-3.11.3 (Debian 12's python3 is 3.11.2) has no extraction filters; there the
-    members are checked the way the ``data`` filter checks them before anything is written.
+    members are checked first for the escapes that filter refuses (paths, links, devices).
     """
     with tarfile.open(archive) as tar:
         if hasattr(tarfile, "data_filter"):
@@ -126,10 +126,11 @@ def extract(archive: Path, directory: Path) -> None:
         root = directory.resolve()
         for member in tar.getmembers():
             inside = (root / member.name).resolve().is_relative_to(root)
-            link = member.issym() or member.islnk()
-            escapes = link and not (root / member.name).parent.joinpath(
-                member.linkname
-            ).resolve().is_relative_to(root)
+            # A symbolic link is relative to its folder, a hard link to the archive's root.
+            base = (root / member.name).parent if member.issym() else root
+            escapes = (member.issym() or member.islnk()) and not (
+                (base / member.linkname).resolve().is_relative_to(root)
+            )
             if not inside or escapes or member.isdev():
                 raise ValueError(f"{archive}: refusing to extract {member.name!r}")
         tar.extractall(directory)
