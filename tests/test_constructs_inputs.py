@@ -23,6 +23,8 @@ from aws_cdk import (
     aws_s3,
     aws_sns,
 )
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import ACCOUNT, REGION, plugin_violations
 from conftest import make_function as function
@@ -441,6 +443,36 @@ def test_a_function_of_another_stack_in_another_account_is_refused(app: cdk.App)
     assert {f.rule.id for f in error.findings} == {"LP205"}
 
 
+_ACCOUNTS = st.sampled_from([ACCOUNT, OTHER, "333333333333", None])
+"""An account ID, or None for one known only at deploy time."""
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    function_account=_ACCOUNTS, stack_account=_ACCOUNTS, form=st.sampled_from(["arn", "partial"])
+)
+def test_lp205_refuses_exactly_when_both_accounts_are_known_and_differ(
+    function_account: str | None, stack_account: str | None, form: str
+) -> None:
+    app = cdk.App()
+    env = cdk.Environment(account=stack_account, region=REGION) if stack_account else None
+    stack = cdk.Stack(app, "S", env=env)
+    account = function_account or cdk.Aws.ACCOUNT_ID
+    name = (
+        f"arn:aws:lambda:{REGION}:{account}:function:fn"
+        if form == "arn"
+        else f"{account}:function:fn"
+    )
+
+    def build() -> object:
+        return CrossAccountPermission(stack, "X", function=name, principal=OTHER)
+
+    if function_account and stack_account and function_account != stack_account:
+        assert {f.rule.id for f in refused(build).findings} == {"LP205"}
+    else:
+        build()  # no refusal: the same account, or one side known only at deploy time
+
+
 @pytest.mark.parametrize("agnostic", ["stack", "function"])
 def test_a_deploy_time_account_on_either_side_is_not_refused(
     app: cdk.App, agnostic: str, permissions_of: PermissionsOf
@@ -520,6 +552,25 @@ def test_a_permission_on_a_literal_alias_depends_on_the_alias(
         next(k for k in depends if k.startswith("Version")): None,
         next(k for k in depends if k.startswith("Nowhere")): None,
     }
+
+
+def test_a_grant_in_another_stack_waits_for_the_alias_by_its_stack(tmp_path: Path) -> None:
+    # A DependsOn cannot cross stacks (CloudFormation refuses one naming a resource it does not
+    # hold): the grant's stack depends on the function's stack instead, which holds the alias.
+    app = cdk.App(outdir=str(tmp_path))
+    env = cdk.Environment(account=ACCOUNT, region=REGION)
+    functions = cdk.Stack(app, "Functions", env=env)
+    fn = function(functions)
+    aws_lambda.Alias(functions, "Live", alias_name="live", version=fn.current_version)
+    grants = cdk.Stack(app, "Grants", env=env)
+    CrossAccountPermission(grants, "Partner", function=fn, qualifier="live", principal=OTHER)
+    assembly = app.synth()
+    template = assembly.get_stack_by_name("Grants").template
+    (permission,) = [
+        r for r in template["Resources"].values() if r["Type"] == "AWS::Lambda::Permission"
+    ]
+    assert "DependsOn" not in permission
+    assert "Functions" in [d.id for d in assembly.get_stack_by_name("Grants").dependencies]
 
 
 def _aliases(stack: cdk.Stack) -> list[str]:
