@@ -446,7 +446,10 @@ def permission_of(
     """
     expanded: dict[str, Any] = {"FunctionName": target.resource}
     for name in _STRING_PROPERTIES:
-        text = resolver.text(properties.get(name), stack, name)
+        value = properties.get(name)
+        if value is None:
+            continue
+        text = resolver.text(value, stack, name)
         if text is not None:
             expanded[name] = text
     via_url = properties.get("InvokedViaFunctionUrl")
@@ -456,7 +459,7 @@ def permission_of(
         via_url = resolver.text(via_url, stack, "Action")
     if via_url is not None:
         expanded["InvokedViaFunctionUrl"] = via_url
-    return replace(permission_from_properties(expanded), qualifier=target.qualifier)
+    return permission_from_properties(expanded, qualifier=target.qualifier)
 
 
 def _statement(

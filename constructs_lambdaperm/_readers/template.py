@@ -9,6 +9,7 @@ hold ``Fn::If`` is read once per way its conditions can go, so each branch is ch
 
 from __future__ import annotations
 
+import enum
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
@@ -158,12 +159,25 @@ def _is_join(argument: Any) -> bool:
     )
 
 
-def permission_from_properties(properties: Mapping[str, Any]) -> Permission:
-    """The model of one resource's properties."""
-    # The qualifier a template carries is FunctionName's suffix, read as the constructs read it.
-    function_name, qualifier, _ = resolve_function(
+class _Qualifier(enum.Enum):
+    FROM_NAME = "FunctionName's suffix"
+    """``permission_from_properties``'s default: the qualifier FunctionName ends with."""
+
+
+def permission_from_properties(
+    properties: Mapping[str, Any], *, qualifier: str | _Qualifier | None = _Qualifier.FROM_NAME
+) -> Permission:
+    """The model of one resource's properties.
+
+    ``qualifier``, when given, is the one the permission is on, as the caller resolved it from
+    FunctionName (a reference to an alias, say); by default it is FunctionName's suffix, read
+    as the constructs read it.
+    """
+    function_name, suffix, _ = resolve_function(
         value_text(properties.get("FunctionName")) or "", None
     )
+    if isinstance(qualifier, _Qualifier):
+        qualifier = suffix
     via_url = properties.get("InvokedViaFunctionUrl")
     return Permission(
         function_name=function_name,
