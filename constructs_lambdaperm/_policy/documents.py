@@ -133,14 +133,7 @@ def document_statement(
         "Action": permission.action,
         "Resource": resource,
     }
-    condition = render.condition_element(
-        source_arn=permission.source_arn,
-        source_account=permission.source_account,
-        principal_org_id=permission.principal_org_id,
-        event_source_token=permission.event_source_token,
-        function_url_auth_type=permission.function_url_auth_type,
-        invoked_via_function_url=permission.invoked_via_function_url,
-    )
+    condition = render.permission_condition(permission)
     if condition:
         rendered["Condition"] = condition
     return rendered

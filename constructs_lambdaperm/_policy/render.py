@@ -180,6 +180,18 @@ def condition_element(
     return condition
 
 
+def permission_condition(permission: Permission) -> dict[str, dict[str, str]]:
+    """The ``Condition`` of ``permission``'s statement; empty when it has none."""
+    return condition_element(
+        source_arn=permission.source_arn,
+        source_account=permission.source_account,
+        principal_org_id=permission.principal_org_id,
+        event_source_token=permission.event_source_token,
+        function_url_auth_type=permission.function_url_auth_type,
+        invoked_via_function_url=permission.invoked_via_function_url,
+    )
+
+
 def statement(
     permission: Permission,
     *,
@@ -210,14 +222,7 @@ def statement(
         "Action": permission.action,
         "Resource": resource,
     }
-    condition = condition_element(
-        source_arn=permission.source_arn,
-        source_account=permission.source_account,
-        principal_org_id=permission.principal_org_id,
-        event_source_token=permission.event_source_token,
-        function_url_auth_type=permission.function_url_auth_type,
-        invoked_via_function_url=permission.invoked_via_function_url,
-    )
+    condition = permission_condition(permission)
     if condition:
         rendered["Condition"] = condition
     return rendered
