@@ -42,17 +42,24 @@ def lint(run: LintRun) -> str:
             "unreadable": len(run.errors),
             "permissions": run.permissions,
             "policies": run.policies,
-            "errors": _count(counted, "error"),
-            "unsafe": _count(counted, "unsafe"),
-            "warnings": _count(counted, "warning"),
-            "acknowledged": sum(1 for r in counted if r.acknowledgement is not None),
-            "not_evaluated": run.not_evaluated,
-            "failing": len(run.failing),
+            **_finding_counts(run, counted),
         },
         "errors": [{"message": message} for message in run.errors],
         "findings": [_finding(result) for result in run.shown],
     }
     return _dumps(document)
+
+
+def _finding_counts(run: LintRun, counted: Sequence[Result]) -> dict[str, int]:
+    """The summary's counts of ``counted`` by severity, and of ``run``'s other findings."""
+    return {
+        "errors": _count(counted, "error"),
+        "unsafe": _count(counted, "unsafe"),
+        "warnings": _count(counted, "warning"),
+        "acknowledged": sum(1 for r in counted if r.acknowledgement is not None),
+        "not_evaluated": run.not_evaluated,
+        "failing": len(run.failing),
+    }
 
 
 def _count(results: Sequence[Result], severity: str) -> int:
@@ -191,12 +198,7 @@ def verify(verified: VerifyRun) -> str:
             **{_key(status): statuses.count(status) for status in _POLICY_STATUSES},
             "statements": {_key(status): rows.count(status) for status in _ROW_STATUSES},
             "drift": len(verified.drift),
-            "errors": _count(counted, "error"),
-            "unsafe": _count(counted, "unsafe"),
-            "warnings": _count(counted, "warning"),
-            "acknowledged": sum(1 for r in counted if r.acknowledgement is not None),
-            "not_evaluated": run.not_evaluated,
-            "failing": len(run.failing),
+            **_finding_counts(run, counted),
         },
         "errors": [{"message": message} for message in run.errors],
         "policies": [_verified(policy) for policy in verified.policies],
